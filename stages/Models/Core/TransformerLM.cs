@@ -94,7 +94,7 @@ public abstract class TransformerLM : nn.Module
 
     /// <summary>Runs every layer and returns the hidden states after the last one, [B, T, d].</summary>
     public Tensor ForwardHidden(ForwardInputs inputs, IForwardInterceptor? interceptor = null,
-                                Action<int, Tensor, Tensor, Tensor, Tensor>? onLayer = null)
+                                Action<LayerTrace>? onLayer = null)
     {
         var pos = inputs.PositionIds ?? DefaultPositionIds(inputs);
         var visible = VisibilityMask(inputs);
@@ -109,7 +109,7 @@ public abstract class TransformerLM : nn.Module
             if (interceptor != null)
                 act = interceptor.OnActivation(l, act);
             var xOut = FfnOutput(l, xMid, act);
-            onLayer?.Invoke(l, k, v, xMid, act);
+            onLayer?.Invoke(new LayerTrace(l, k, v, xMid, act, xOut));
             x = xOut;
         }
         return x;
@@ -161,3 +161,6 @@ public abstract class TransformerLM : nn.Module
         eval();
     }
 }
+
+/// <summary>What one layer computed in a full pass: the prefix cache of DESIGN §3 is built from these.</summary>
+public sealed record LayerTrace(int Layer, Tensor Keys, Tensor Values, Tensor XMid, Tensor Activation, Tensor XOut);
