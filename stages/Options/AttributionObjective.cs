@@ -1,0 +1,10 @@
+namespace KnPipeline.Stages.Options;
+
+/// <summary>
+/// The function F whose gradient is integrated (<c>attribution.objective</c>): target probability or its log.
+/// </summary>
+public enum AttributionObjective
+{
+    Prob,
+    Logprob,
+}

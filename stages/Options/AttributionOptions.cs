@@ -1,0 +1,60 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace KnPipeline.Stages.Options;
+
+/// <summary>The <c>attribution:</c> section: integrated gradients over FFN neurons (DESIGN.md §2, §3).</summary>
+public sealed class AttributionOptions
+{
+    public const string SectionName = "attribution";
+
+    /// <summary>m, the number of integration points.</summary>
+    [Range(1, 1000)]
+    public int Steps { get; set; } = 20;
+
+    public IntegrationRule Rule { get; set; } = IntegrationRule.Right;
+
+    public AttributionObjective Objective { get; set; } = AttributionObjective.Prob;
+
+    public AttributionBaseline Baseline { get; set; } = AttributionBaseline.Zero;
+
+    public AttributionTarget Target { get; set; } = AttributionTarget.FirstToken;
+
+    /// <summary>Layer indices to attribute; empty = all layers.</summary>
+    [ItemRange(0, int.MaxValue)]
+    public IReadOnlyList<int> Layers { get; set; } = [];
+
+    public AttributionAlgorithm Algorithm { get; set; } = AttributionAlgorithm.Fast;
+
+    /// <summary>Neurons kept per query and layer in the compact output.</summary>
+    [Range(1, 100_000)]
+    public int TopK { get; set; } = 20;
+
+    /// <summary>Also store every neuron's score (large), not only the top-k.</summary>
+    public bool KeepFull { get; set; } = true;
+
+    public LocalizeMode Localize { get; set; } = LocalizeMode.Correct;
+
+    /// <summary>t in "coarse KN: attr &gt; t · max".</summary>
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
+    public double KnThreshold { get; set; } = 0.2;
+
+    /// <summary>Rows (query × layer × α) per device batch.</summary>
+    [Range(1, 1_000_000)]
+    public int BatchRows { get; set; } = 480;
+
+    /// <summary>Token budget per device batch; 0 = rows only.</summary>
+    [Range(0, int.MaxValue)]
+    public int BatchTokens { get; set; }
+
+    public IEnumerable<OptionError> Validate()
+    {
+        foreach (var e in OptionChecks.Check(this, SectionName))
+            yield return e;
+        if (Rule == IntegrationRule.Trapezoid && Steps == 1)
+            yield return new OptionError($"{SectionName}.steps", "must be at least 2 with rule trapezoid; got 1");
+        var seen = new HashSet<int>();
+        for (int i = 0; i < (Layers?.Count ?? 0); i++)
+            if (!seen.Add(Layers![i]))
+                yield return new OptionError($"{SectionName}.layers[{i}]", $"layer {Layers[i]} is listed twice");
+    }
+}

@@ -1,0 +1,52 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace KnPipeline.Stages.Options;
+
+/// <summary>The <c>data:</c> section: which benchmark, which languages, relations and facts.</summary>
+public sealed class DataOptions
+{
+    public const string SectionName = "data";
+
+    /// <summary>The name of the embedded benchmark.</summary>
+    public const string Embedded = "embedded";
+
+    /// <summary>"embedded" or a folder holding a benchmark in <see cref="Format"/>.</summary>
+    [Required]
+    public string Source { get; set; } = Embedded;
+
+    public BenchmarkFormat Format { get; set; } = BenchmarkFormat.RmlLama;
+
+    /// <summary>Language codes to use; empty = every language the benchmark has.</summary>
+    [Matches("[a-z]{2,3}(-[A-Za-z]+)?", Description = "a language code like 'en', 'zho' or 'pt-BR'")]
+    public IReadOnlyList<string> Languages { get; set; } = [];
+
+    /// <summary>Wikidata relation ids (P19, P36, …); empty = all relations.</summary>
+    [Matches(@"P\d+", Description = "a relation id like 'P19'")]
+    public IReadOnlyList<string> Relations { get; set; } = [];
+
+    /// <summary>At most this many facts per relation (the first ones in the benchmark's order); 0 = all.</summary>
+    [Range(0, 1_000_000)]
+    public int FactsPerRelation { get; set; }
+
+    public DataSplit Split { get; set; } = DataSplit.All;
+
+    public IEnumerable<OptionError> Validate()
+    {
+        foreach (var e in OptionChecks.Check(this, SectionName))
+            yield return e;
+        foreach (var e in Duplicates(Languages, "languages").Concat(Duplicates(Relations, "relations")))
+            yield return e;
+        // The embedded benchmark is authored in RML-LAMA's record shape; another format would mis-read it.
+        if (Source == Embedded && Format != BenchmarkFormat.RmlLama)
+            yield return new OptionError($"{SectionName}.format",
+                $"the embedded benchmark is rml-lama; got {OptionChecks.Show(Format)} (set data.source to a folder)");
+    }
+
+    private static IEnumerable<OptionError> Duplicates(IReadOnlyList<string>? items, string key)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < (items?.Count ?? 0); i++)
+            if (items![i] != null && !seen.Add(items[i]))
+                yield return new OptionError($"{SectionName}.{key}[{i}]", $"'{items[i]}' is listed twice");
+    }
+}

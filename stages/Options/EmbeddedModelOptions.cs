@@ -1,0 +1,73 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace KnPipeline.Stages.Options;
+
+/// <summary>
+/// The <c>embedded_model:</c> section: shape and training recipe of the small transformer trained on the embedded
+/// benchmark when <c>model.path</c> is "embedded" (CONVENTIONS.md §2f). The trained weights are cached in
+/// <see cref="CacheDir"/> under a hash of these options.
+/// </summary>
+public sealed class EmbeddedModelOptions
+{
+    public const string SectionName = "embedded_model";
+
+    [Range(1, 24)]
+    public int Layers { get; set; } = 4;
+
+    /// <summary>Hidden size; must be divisible by <see cref="Heads"/>.</summary>
+    [Range(16, 2048)]
+    public int DModel { get; set; } = 128;
+
+    [Range(1, 64)]
+    public int Heads { get; set; } = 4;
+
+    /// <summary>FFN inner size, i.e. the number of candidate neurons per layer.</summary>
+    [Range(16, 16384)]
+    public int Ffn { get; set; } = 512;
+
+    [Range(1, 200)]
+    public int MaxEpochs { get; set; } = 8;
+
+    [Range(1, 4096)]
+    public int BatchSize { get; set; } = 64;
+
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
+    public double LearningRate { get; set; } = 0.003;
+
+    [Range(0.0, 1.0)]
+    public double WeightDecay { get; set; } = 0.01;
+
+    /// <summary>Fraction of the optimiser steps spent warming the learning rate up.</summary>
+    [Range(0.0, 0.5)]
+    public double WarmupFraction { get; set; } = 0.05;
+
+    /// <summary>Fraction of training sequences that are filler text rather than fact statements.</summary>
+    [Range(0.0, 0.9)]
+    public double FillerFraction { get; set; } = 0.2;
+
+    /// <summary>Loss weight of object tokens relative to the other tokens.</summary>
+    [Range(1.0, 100.0)]
+    public double ObjectWeight { get; set; } = 3.0;
+
+    /// <summary>Training stops early once this share of training facts is answered correctly.</summary>
+    [Range(0.0, 1.0)]
+    public double TargetAccuracy { get; set; } = 0.95;
+
+    [Range(0, int.MaxValue)]
+    public int Seed { get; set; } = 1234;
+
+    [Required]
+    public string CacheDir { get; set; } = ".cache/embedded-model";
+
+    /// <summary>Also train a masked-LM twin, so the MLM code paths can run on embedded data.</summary>
+    public bool MaskedTwin { get; set; }
+
+    public IEnumerable<OptionError> Validate()
+    {
+        foreach (var e in OptionChecks.Check(this, SectionName))
+            yield return e;
+        if (Heads > 0 && DModel % Heads != 0)
+            yield return new OptionError($"{SectionName}.d_model",
+                $"must be divisible by embedded_model.heads ({Heads}); got {DModel}");
+    }
+}
