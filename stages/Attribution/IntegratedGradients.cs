@@ -84,13 +84,9 @@ public sealed class IntegratedGradients : IDisposable
         var inputs = ForwardInputs.FromRows(qs.Select(q => q.InputIds).ToList(), _padId, Device,
             _model.IsCausal || qs.All(q => q.TokenTypeIds == null) ? null : qs.Select(q => q.TokenTypeIds ?? new int[q.InputIds.Length]).ToList());
         long t = inputs.InputIds.shape[1];
-        var traces = new LayerTrace[_model.NumLayers];
-        Tensor finalHidden, positionIds;
-        using (no_grad())
-        {
-            positionIds = _model.DefaultPositionIds(inputs);
-            finalHidden = _model.ForwardHidden(inputs, onLayer: tr => traces[tr.Layer] = tr);
-        }
+        var cache = PrefixCache.Build(_model, inputs);
+        var traces = cache.Layers;
+        var finalHidden = cache.Hidden;
         var rows = arange(b, device: Device);
         var pred = tensor(qs.Select(q => (long)q.PredictionPosition).ToArray(), device: Device);
         // Target slots [B, S]: positions, ids and weights (1/S_b for real slots, 0 for padding slots).
@@ -121,8 +117,7 @@ public sealed class IntegratedGradients : IDisposable
             for (int j = _layers[0]; j < _model.NumLayers; j++)
             {
                 if (x is not null)
-                    x = _model.IsCausal ? CausalSlotLayer(j, x, traces[j], inputs, pred, slotPosT, positionIds)
-                                        : FullSequenceLayer(j, x, inputs, positionIds);
+                    x = _model.IsCausal ? cache.SlotLayer(j, x, pred, slotPosT) : cache.SequenceLayer(j, x);
                 if (!_layers.Contains(j))
                     continue;
                 var a = traces[j].Activation[rows, pred];                               // [B, F]
@@ -165,52 +160,6 @@ public sealed class IntegratedGradients : IDisposable
             var grads = autograd.grad([hidden], leaves, [gradH!.view_as(hidden)]);
             return Collect(qs, fa, probFirst, logpFirst, rankFirst, fRows, grads, diffs);
         }
-    }
-
-    /// <summary>One causal layer for the target slots of every row, attending to the prefix cache plus their own keys.</summary>
-    private Tensor CausalSlotLayer(int j, Tensor x, LayerTrace trace, ForwardInputs inputs, Tensor pred, Tensor slotPos, Tensor positionIds)
-    {
-        long b = x.shape[0], r = x.shape[1], s = x.shape[2];
-        var rows = arange(b, device: Device);
-        var h = _model.AttentionInput(j, x);
-        var pos = positionIds[rows.unsqueeze(1), slotPos].unsqueeze(1);                 // [B, 1, S]
-        var (q, k, v) = _model.QueryKeyValue(j, h, pos);                                 // q [B,R,H,S,hd], k/v [B,R,Hkv,S,hd]
-        long heads = q.shape[2], kvHeads = k.shape[2], hd = q.shape[^1], t = trace.Keys.shape[2], g = heads / kvHeads;
-        var kc = trace.Keys;                                                              // [B, Hkv, T, hd]
-        var vc = trace.Values;
-        // Group query heads by their KV head so the cache is read once per KV head: [B, Hkv, R·g·S, hd].
-        var qg = q.view(b, r, kvHeads, g, s, hd).permute(0, 2, 1, 3, 4, 5).reshape(b, kvHeads, r * g * s, hd);
-        var sc = qg.matmul(kc.transpose(-1, -2)).view(b, kvHeads, r, g, s, t).permute(0, 2, 1, 3, 4, 5).reshape(b, r, heads, s, t);
-        var kr = g > 1 ? k.repeat_interleave(g, dim: 2) : k;
-        var vr = g > 1 ? v.repeat_interleave(g, dim: 2) : v;
-        var so = q.matmul(kr.transpose(-1, -2));                                          // [B, R, H, S, S]
-        var scores = cat([sc, so], -1).mul_(1.0 / Math.Sqrt(hd));
-        // Visible: cached keys before the prediction position (and real), then the own slots causally.
-        var before = arange(t, device: Device).unsqueeze(0).lt(pred.unsqueeze(1));
-        var cacheVis = before.logical_and((inputs.AttentionMask ?? ones_like(inputs.InputIds)).to_type(ScalarType.Bool)); // [B, T]
-        var ownVis = ones(s, s, dtype: ScalarType.Bool, device: Device).tril();
-        var vis = cat([cacheVis.view(b, 1, 1, 1, t).expand(b, 1, 1, s, t), ownVis.view(1, 1, 1, s, s).expand(b, 1, 1, s, s)], -1);
-        scores = scores.masked_fill(vis.logical_not(), TransformerLM.MinValue(scores.dtype));
-        var probs = scores.softmax(-1);
-        var pc = probs.narrow(-1, 0, t);
-        var po = probs.narrow(-1, t, s);
-        var ctxC = pc.reshape(b, r, kvHeads, g, s, t).permute(0, 2, 1, 3, 4, 5).reshape(b, kvHeads, r * g * s, t).matmul(vc)
-                     .view(b, kvHeads, r, g, s, hd).permute(0, 2, 1, 3, 4, 5).reshape(b, r, heads, s, hd);
-        var ctx = (ctxC + po.matmul(vr)).transpose(-2, -3).flatten(-2);                  // [B, R, S, H·hd]
-        var xMid = _model.AttentionMerge(j, x, ctx);
-        return _model.FfnOutput(j, xMid, _model.FfnActivation(j, xMid));
-    }
-
-    /// <summary>One MLM layer over whole sequences for every row [B, R, T, d].</summary>
-    private Tensor FullSequenceLayer(int j, Tensor x, ForwardInputs inputs, Tensor positionIds)
-    {
-        long b = x.shape[0];
-        var h = _model.AttentionInput(j, x);
-        var (q, k, v) = _model.QueryKeyValue(j, h, positionIds.unsqueeze(1));
-        var vis = _model.VisibilityMask(inputs).unsqueeze(1);                             // [B, 1, 1, 1|T, T]
-        var ctx = _model.Attend(j, q, k, v, vis, null);
-        var xMid = _model.AttentionMerge(j, x, ctx);
-        return _model.FfnOutput(j, xMid, _model.FfnActivation(j, xMid));
     }
 
     private (double[] FA, double[] Prob, double[] LogProb, int[] Rank) Unmodified(Tensor finalHidden, Tensor rows, Tensor slotPos, Tensor slotIds, Tensor slotW)
