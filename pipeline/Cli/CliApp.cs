@@ -12,6 +12,7 @@ public static class CliApp
     {
         var root = new RootCommand("kn-pipeline: find and edit knowledge neurons in transformer language models");
         root.Subcommands.Add(SelfCheckCommand.Create());
+        root.Subcommands.Add(new Command("bench", "Benchmarks that print speed and memory figures") { BenchAttributionCommand.Create() });
         root.Subcommands.Add(ValidateConfigCommand.Create());
         // Without a subcommand the pipeline runs its main job.
         root.SetAction((_, ct) => SelfCheckCommand.RunAsync(ct));
