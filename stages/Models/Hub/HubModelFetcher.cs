@@ -99,9 +99,13 @@ public sealed class HubModelFetcher(HubClient client, DownloadProgress? progress
             {
                 if (!IsCached(model, meta))  // another process may have finished it while we waited
                 {
+                    // A download URL on another host is a signed CDN URL: like huggingface_hub, send it no token.
+                    var auth = meta.DownloadUrl.Authority == new Uri(client.Settings.Endpoint).Authority
+                        ? client.Authorization
+                        : null;
                     var result = await client.Downloader.DownloadAsync(
                         new DownloadRequest(meta.DownloadUrl, blob, $"{model.RepoId}/{file}", meta.Size, meta.Sha256,
-                            blob + ".incomplete", client.Authorization), _progress, ct);
+                            blob + ".incomplete", auth), _progress, ct);
                     downloaded = result.BytesTransferred;
                 }
             }
