@@ -76,7 +76,8 @@ public static class DataFetchCommand
             stderr.WriteLine("interrupted: partial files are kept and resumed by the next fetch");
             return CliApp.ExitInterrupted;
         }
-        catch (Exception e) when (e is DownloadException or InvalidDataException or IOException)
+        catch (Exception e) when (e is DownloadException or InvalidDataException or IOException
+                                       or UnauthorizedAccessException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return CliApp.ExitFailure;

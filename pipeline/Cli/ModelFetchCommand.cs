@@ -60,7 +60,8 @@ public static class ModelFetchCommand
             stderr.WriteLine("interrupted: partial blobs (.incomplete) are kept and resumed by the next fetch");
             return CliApp.ExitInterrupted;
         }
-        catch (Exception e) when (e is HubException or DownloadException or InvalidDataException or IOException)
+        catch (Exception e) when (e is HubException or DownloadException or InvalidDataException or IOException
+                                       or UnauthorizedAccessException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return CliApp.ExitFailure;

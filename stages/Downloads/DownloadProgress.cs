@@ -77,6 +77,7 @@ public sealed class DownloadProgress
         lock (_gate)
         {
             if (_transferred == 0 && _expected == 0) return;
+            _current = "done";
             Draw(force: true);
             if (_interactive) _output.WriteLine();
             _output.Flush();

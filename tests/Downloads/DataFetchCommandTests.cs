@@ -49,7 +49,8 @@ public sealed class DataFetchCommandTests
     public async Task ChecksumErrorExitsWithOneNamingTheFile()
     {
         var manifest = DatasetServer.Manifest("tiny", Files);
-        await using var server = new LoopbackHttpServer(DatasetServer.For(manifest, p => p == "b.csv" ? new byte[500] : Files[p]));
+        await using var server =
+            new LoopbackHttpServer(DatasetServer.For(manifest, p => p == "b.csv" ? new byte[500] : Files[p]));
         using var dir = new TempDirectory();
         var stderr = new StringWriter();
 

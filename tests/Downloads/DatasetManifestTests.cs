@@ -59,7 +59,8 @@ public sealed class DatasetManifestTests
     [InlineData("a\\b")]
     public void UnsafePathIsRejectedNamingTheEntry(string path)
     {
-        string json = $$"""{"name": "x", "files": [{"path": {{System.Text.Json.JsonSerializer.Serialize(path)}}, "url": "https://e.org/f"}]}""";
+        string quoted = System.Text.Json.JsonSerializer.Serialize(path);
+        string json = $$"""{"name": "x", "files": [{"path": {{quoted}}, "url": "https://e.org/f"}]}""";
 
         var e = Assert.Throws<InvalidDataException>(() =>
             DatasetManifest.Parse(new MemoryStream(Encoding.UTF8.GetBytes(json)), "test.json"));

@@ -6,7 +6,7 @@ namespace KnPipeline.Tests.Downloads;
 /// <summary>Serves a dataset's files at the paths its manifest URLs have, as a <c>--mirror</c> would.</summary>
 public static class DatasetServer
 {
-    /// <summary>A handler serving <paramref name="contents"/> (manifest path → bytes) at the URL paths of the manifest.</summary>
+    /// <summary>A handler serving <paramref name="contents"/> (manifest path → bytes) at the manifest's URL paths.</summary>
     public static Func<LoopbackRequest, LoopbackResponse> For(DatasetManifest manifest,
         Func<string, byte[]> contents, bool honourRange = true)
     {

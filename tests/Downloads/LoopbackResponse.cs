@@ -12,7 +12,8 @@ public sealed class LoopbackResponse
     /// <summary>Send only this many body bytes (with the full Content-Length), then drop the connection.</summary>
     public int? CloseAfterBytes { get; init; }
 
-    public static LoopbackResponse Text(int status, string text) => new() { Status = status, Body = Encoding.UTF8.GetBytes(text) };
+    public static LoopbackResponse Text(int status, string text) =>
+        new() { Status = status, Body = Encoding.UTF8.GetBytes(text) };
 
     public static LoopbackResponse NotFound() => Text(404, "not found");
 

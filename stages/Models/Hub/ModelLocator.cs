@@ -69,14 +69,22 @@ public static class ModelLocator
                                       $"{Path.Combine(cache.RepoDir(model), "refs", model.Revision)}); {hint}");
         string dir = cache.SnapshotDir(model, commit);
         string? missing =
-            !File.Exists(Path.Combine(dir, HubModelFetcher.ConfigFile)) ? HubModelFetcher.ConfigFile
-            : !File.Exists(Path.Combine(dir, HubModelFetcher.WeightsFile)) &&
-              !File.Exists(Path.Combine(dir, HubModelFetcher.WeightsIndexFile))
+            !Resolves(Path.Combine(dir, HubModelFetcher.ConfigFile)) ? HubModelFetcher.ConfigFile
+            : !Resolves(Path.Combine(dir, HubModelFetcher.WeightsFile)) &&
+              !Resolves(Path.Combine(dir, HubModelFetcher.WeightsIndexFile))
                 ? $"{HubModelFetcher.WeightsFile} (or {HubModelFetcher.WeightsIndexFile})"
                 : null;
         if (missing != null)
             throw new HubException($"{model}: the cached snapshot {dir} has no {missing} (or its blob is missing); {hint}");
         return new ModelLocation(dir, commit, model.RepoId);
+    }
+
+    /// <summary>True when the file exists, following symlinks: File.Exists is also true for a snapshot link whose
+    /// blob was deleted, which a loader could not open.</summary>
+    private static bool Resolves(string path)
+    {
+        var info = new FileInfo(path);
+        return info.LinkTarget == null ? info.Exists : info.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true };
     }
 
     private static ModelLocation? TryFromCache(HubModelReference model, HubSettings settings)

@@ -109,7 +109,8 @@ public sealed class HubModelFetcherTests
         Assert.Equal(2, cdn.Count);
         Assert.Null(cdn[0].Header("Range"));
         Assert.Equal("bytes=20000-", cdn[1].Header("Range"));
-        Assert.Equal(hub.Files["model.safetensors"], await File.ReadAllBytesAsync(Path.Combine(result.Path, "model.safetensors")));
+        Assert.Equal(hub.Files["model.safetensors"],
+            await File.ReadAllBytesAsync(Path.Combine(result.Path, "model.safetensors")));
     }
 
     [Fact]
@@ -132,7 +133,10 @@ public sealed class HubModelFetcherTests
     public async Task ShardedWeightsFetchTheIndexAndEveryShard()
     {
         byte[] a = TinyCheckpoint.Safetensors("h.0.w", 8, seed: 1), b = TinyCheckpoint.Safetensors("h.1.w", 8, seed: 2);
-        byte[] index = """{"metadata": {}, "weight_map": {"h.0.w": "model-00001-of-00002.safetensors", "h.1.w": "model-00002-of-00002.safetensors"}}"""u8.ToArray();
+        byte[] index = """
+            {"metadata": {},
+             "weight_map": {"h.0.w": "model-00001-of-00002.safetensors", "h.1.w": "model-00002-of-00002.safetensors"}}
+            """u8.ToArray();
         await using var hub = new FakeHub("org/sharded", new Dictionary<string, byte[]>
         {
             ["config.json"] = TinyCheckpoint.Config,

@@ -9,7 +9,8 @@ public sealed class HubModelReferenceTests
     public void ParsesNameOrgNameAndRevision()
     {
         Assert.Equal(new HubModelReference("gpt2", "main"), HubModelReference.Parse("gpt2"));
-        Assert.Equal(new HubModelReference("meta-llama/Llama-3.2-1B", "main"), HubModelReference.Parse("meta-llama/Llama-3.2-1B"));
+        Assert.Equal(new HubModelReference("meta-llama/Llama-3.2-1B", "main"),
+            HubModelReference.Parse("meta-llama/Llama-3.2-1B"));
         Assert.Equal(new HubModelReference("org/name", "refs/pr/1"), HubModelReference.Parse("org/name@refs/pr/1"));
     }
 

@@ -98,6 +98,18 @@ public sealed class ModelLocatorTests
     }
 
     [Fact]
+    public void SnapshotLinkWhoseBlobWasDeletedIsReported()
+    {
+        using var dir = new TempDirectory();
+        LayOutLikePython(dir.Path, "models--org--m");
+        File.Delete(Path.Combine(dir.Path, "models--org--m", "blobs", TinyCheckpoint.GitBlobSha1(TinyCheckpoint.Config)));
+
+        var e = Assert.Throws<HubException>(() => ModelLocator.Resolve("org/m", Env(("HF_HUB_CACHE", dir.Path))));
+
+        Assert.Contains("has no config.json", e.Message);
+    }
+
+    [Fact]
     public void TextThatIsNeitherAFolderNorAnIdIsRejected()
     {
         var e = Assert.Throws<HubException>(() => ModelLocator.Resolve("./no/such/folder", Env()));

@@ -18,7 +18,8 @@ public static class TinyCheckpoint
     public static byte[] Safetensors(string tensor = "wte.weight", int rows = 256, int seed = 0)
     {
         int dataBytes = rows * 64 * 4;
-        string header = $$$"""{"{{{tensor}}}": {"dtype": "F32", "shape": [{{{rows}}}, 64], "data_offsets": [0, {{{dataBytes}}}]}}""";
+        string header =
+            $$$"""{"{{{tensor}}}": {"dtype": "F32", "shape": [{{{rows}}}, 64], "data_offsets": [0, {{{dataBytes}}}]}}""";
         // Pad the header with spaces to a multiple of 8, as the safetensors writer does, so the data is aligned.
         header = header.PadRight((header.Length + 7) / 8 * 8);
         byte[] headerBytes = Encoding.UTF8.GetBytes(header);
