@@ -14,6 +14,8 @@ public static class CliApp
         root.Subcommands.Add(SelfCheckCommand.Create());
         root.Subcommands.Add(new Command("bench", "Benchmarks that print speed and memory figures") { BenchAttributionCommand.Create() });
         root.Subcommands.Add(ValidateConfigCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(ModelFetchCommand.Create());
         // Without a subcommand the pipeline runs its main job.
         root.SetAction((_, ct) => SelfCheckCommand.RunAsync(ct));
         return root;
@@ -32,12 +34,30 @@ public static class CliApp
         }
         try
         {
-            return await parse.InvokeAsync();
+            // Our own handler below maps usage errors to exit code 2; System.CommandLine's would print a stack trace.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitUsage;
+        }
+        catch (KnPipeline.Stages.Models.Core.ModelLoadException e)
+        {
+            // A model folder that does not load is bad input named by the user: the message says which file.
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitUsage;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("stopped");
+            return ExitInterrupted;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+            Console.Error.WriteLine(e.StackTrace);
+            return ExitFailure;
         }
     }
 }
