@@ -29,6 +29,7 @@ public sealed class HeadObjective(TransformerLM model, string objective, int chu
     public (Tensor F, Tensor? GradHidden) Evaluate(Tensor hidden, Tensor targets, Tensor? rowWeights)
     {
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         var h = hidden.detach();
         long n = h.shape[0];
         var w = model.HeadWeight;
@@ -60,7 +61,7 @@ public sealed class HeadObjective(TransformerLM model, string objective, int chu
         var logp = targetLogit - lse;
         var f = LogProb ? logp : logp.exp();
         if (rowWeights is null)
-            return (f, null);
+            return (f.MoveToOuterDisposeScope(), null);
         // softmax · W, accumulated chunk by chunk in place of the logits.
         var pw = zeros_like(h);
         for (int c = 0; c < chunks.Count; c++)
@@ -71,7 +72,8 @@ public sealed class HeadObjective(TransformerLM model, string objective, int chu
         }
         var grad = w.index_select(0, targets) - pw;
         var scale = LogProb ? rowWeights : rowWeights * logp.exp();
-        return (f, grad.mul_(scale.unsqueeze(1).to_type(grad.dtype)));
+        grad.mul_(scale.unsqueeze(1).to_type(grad.dtype));
+        return (f.MoveToOuterDisposeScope(), grad.MoveToOuterDisposeScope());
     }
 
     private List<(long Start, long Len)> Chunks(long vocab)

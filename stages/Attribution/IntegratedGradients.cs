@@ -260,6 +260,8 @@ public sealed class IntegratedGradients : IDisposable
         var layers = new List<LayerAttribution>();
         foreach (int l in _layers)
         {
+            // One scope per layer: the m copies' logits over every position are large and must not accumulate.
+            using var layerScope = NewDisposeScope();
             var a = capture.Activations[l][0];
             var baseline = baselines?.Baseline(q, l) is { } bv ? tensor(bv, device: Device).to_type(a.dtype) : zeros_like(a);
             var diff = a - baseline;

@@ -18,5 +18,11 @@ public sealed class Conv1D : nn.Module<Tensor, Tensor>
         register_parameter("bias", bias);
     }
 
-    public override Tensor forward(Tensor x) => x.matmul(weight).add_(bias);
+    public override Tensor forward(Tensor x)
+    {
+        // One addmm over all leading dimensions: the bias add is fused into the GEMM.
+        var flat = x.reshape(-1, x.shape[^1]);
+        var y = addmm(bias, flat, weight, beta: 1, alpha: 1);
+        return y.view(x.shape[..^1].Append(weight.shape[1]).ToArray());
+    }
 }

@@ -2,7 +2,10 @@ using static TorchSharp.torch;
 
 namespace KnPipeline.Stages.Models.Core;
 
-/// <summary>Records the neuron activation [B, ffn] at one position per row, for the chosen layers.</summary>
+/// <summary>
+/// Records the neuron activation [B, ffn] at one position per row, for the chosen layers. Interceptors run inside a
+/// layer's dispose scope, so what they keep is moved out to the caller's scope.
+/// </summary>
 public sealed class ActivationCapture(Tensor positions, IReadOnlyCollection<int>? layers = null) : IForwardInterceptor
 {
     public Dictionary<int, Tensor> Activations { get; } = new();
@@ -10,7 +13,7 @@ public sealed class ActivationCapture(Tensor positions, IReadOnlyCollection<int>
     public Tensor OnActivation(int layer, Tensor activation)
     {
         if (layers == null || layers.Contains(layer))
-            Activations[layer] = activation[arange(activation.shape[0], device: activation.device), positions].detach();
+            Activations[layer] = activation[arange(activation.shape[0], device: activation.device), positions].detach().MoveToOuterDisposeScope();
         return activation;
     }
 }
@@ -56,7 +59,7 @@ public sealed class AttentionCapture(IReadOnlyCollection<int>? layers = null) : 
     public Tensor OnAttentionProbs(int layer, Tensor probs)
     {
         if (layers == null || layers.Contains(layer))
-            Probabilities[layer] = probs.detach();
+            Probabilities[layer] = probs.detach().MoveToOuterDisposeScope();
         return probs;
     }
 }

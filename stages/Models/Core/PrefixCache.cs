@@ -65,6 +65,7 @@ public sealed class PrefixCache
     /// <summary>One causal layer for slot rows [B, R, S, d].</summary>
     public Tensor SlotLayer(int j, Tensor x, Tensor firstSlot, Tensor slotPositions)
     {
+        using var scope = NewDisposeScope();
         var device = x.device;
         long b = x.shape[0], r = x.shape[1], s = x.shape[2];
         var rows = arange(b, device: device);
@@ -91,16 +92,17 @@ public sealed class PrefixCache
                         .view(b, kvHeads, r, g, s, hd).permute(0, 2, 1, 3, 4, 5).reshape(b, r, heads, s, hd);
         var ctx = (ctxC + probs.narrow(-1, t, s).matmul(vr)).transpose(-2, -3).flatten(-2);  // [B, R, S, H·hd]
         var xMid = _model.AttentionMerge(j, x, ctx);
-        return _model.FfnOutput(j, xMid, _model.FfnActivation(j, xMid));
+        return _model.FfnOutput(j, xMid, _model.FfnActivation(j, xMid)).MoveToOuterDisposeScope();
     }
 
     /// <summary>One layer over whole sequences for rows [B, R, T, d].</summary>
     public Tensor SequenceLayer(int j, Tensor x)
     {
+        using var scope = NewDisposeScope();
         var h = _model.AttentionInput(j, x);
         var (q, k, v) = _model.QueryKeyValue(j, h, PositionIds.unsqueeze(1));
         var ctx = _model.Attend(j, q, k, v, _model.VisibilityMask(Inputs).unsqueeze(1), null);
         var xMid = _model.AttentionMerge(j, x, ctx);
-        return _model.FfnOutput(j, xMid, _model.FfnActivation(j, xMid));
+        return _model.FfnOutput(j, xMid, _model.FfnActivation(j, xMid)).MoveToOuterDisposeScope();
     }
 }

@@ -101,6 +101,9 @@ public abstract class TransformerLM : nn.Module
         var x = Embed(inputs.InputIds, pos, inputs.TokenTypeIds);
         for (int l = 0; l < NumLayers; l++)
         {
+            // Each layer's temporaries are released as soon as it ends: a dispose scope would otherwise keep every
+            // intermediate of the whole pass alive. What autograd saved stays alive through the graph itself.
+            using var scope = NewDisposeScope();
             var h = AttentionInput(l, x);
             var (q, k, v) = QueryKeyValue(l, h, pos);
             var ctx = Attend(l, q, k, v, visible, interceptor);
@@ -109,8 +112,10 @@ public abstract class TransformerLM : nn.Module
             if (interceptor != null)
                 act = interceptor.OnActivation(l, act);
             var xOut = FfnOutput(l, xMid, act);
-            onLayer?.Invoke(new LayerTrace(l, k, v, xMid, act, xOut));
-            x = xOut;
+            if (onLayer != null)
+                onLayer(new LayerTrace(l, k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope(),
+                    xMid.MoveToOuterDisposeScope(), act.MoveToOuterDisposeScope(), xOut.alias().MoveToOuterDisposeScope()));
+            x = xOut.MoveToOuterDisposeScope();
         }
         return x;
     }

@@ -72,9 +72,11 @@ public sealed class Gpt2Model : TransformerLM
         return Block(layer).mlp_c_proj.weight;
     }
 
-    /// <summary>gelu_new(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), written out so it is exactly HF's.</summary>
-    public static Tensor GeluNew(Tensor x) =>
-        0.5 * x * (1.0 + tanh(Math.Sqrt(2.0 / Math.PI) * (x + 0.044715 * x.pow(3))));
+    /// <summary>
+    /// gelu_new(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))): libtorch's tanh-approximate GELU is this formula
+    /// as one fused kernel, which saves one tensor for the backward instead of six.
+    /// </summary>
+    public static Tensor GeluNew(Tensor x) => nn.functional.gelu(x, TorchSharp.Modules.GELU.Approximate.tanh);
 }
 
 internal sealed class Gpt2Body : nn.Module
