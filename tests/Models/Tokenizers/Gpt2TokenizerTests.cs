@@ -117,4 +117,27 @@ public class Gpt2TokenizerTests
         Assert.Equal([50256, 10163, 2231], tok.EncodePrompt("12345"));
         Assert.Equal([6342], tok.TargetIds("Paris"));
     }
+
+    [SharedFact(Dir + "/tokenizer.json")]
+    public void PrecompiledNormalizerAppliesSentencePieceRulesPerGrapheme()
+    {
+        var root = JsonNode.Parse(File.ReadAllText(SharedData.Path(Dir, "tokenizer.json")))!;
+        string charsMap = PrecompiledCharsMap.Base64(new Dictionary<string, string>
+        {
+            ["Ａ"] = "A", ["ﬁ"] = "fi", ["e\u0301"] = "é", ["\u3000"] = " ", ["ＡＢ"] = "[AB]",
+        });
+        root["normalizer"] = new JsonObject { ["type"] = "Precompiled", ["precompiled_charsmap"] = charsMap };
+        using var dir = new TempFolder();
+        var tok = HfTokenizer.FromTokenizerJson(dir.Write("tokenizer.json", root.ToJsonString()));
+
+        // Byte-level BPE is lossless, so decoding shows the normalized text (results as HF tokenizers gives them).
+        string Normalized(string s) => tok.Decode(tok.Encode(s));
+        Assert.Equal("fine fish", Normalized("ﬁne ﬁsh"));
+        Assert.Equal("café éé", Normalized("cafe\u0301 e\u0301e\u0301"));
+        Assert.Equal("a b", Normalized("a\u3000b"));
+        // "ＡＢ" is two graphemes, so its two-character rule never fires; each grapheme is looked up alone.
+        Assert.Equal("AＢＣ", Normalized("ＡＢＣ"));
+        // A grapheme takes the rule of its shortest matching prefix, dropping the rest (HF's spm_precompiled).
+        Assert.Equal("é", Normalized("e\u0301\u0301"));
+    }
 }
