@@ -7,8 +7,9 @@ namespace KnPipeline.Stages.Models.Tokenizers.Hf;
 /// <summary>
 /// Compiles the Oniguruma regexes that HF <c>tokenizers</c> stores in tokenizer.json into .NET regexes. The GPT-2,
 /// LLaMA-3 and Qwen2 patterns (lookahead, <c>\p{..}</c>, <c>(?i:..)</c>, <c>{1,3}</c>) mean the same in both engines;
-/// what .NET lacks is rewritten here: possessive quantifiers (<c>x*+</c> → <c>(?&gt;x*)</c>), <c>\p{^L}</c> negation
-/// and <c>\x{HHHH}</c> escapes.
+/// what differs is rewritten here: possessive quantifiers (<c>x*+</c> → <c>(?&gt;x*)</c>), Ruby-syntax intervals
+/// (<c>x{2}+</c> → <c>(?:x{2})+</c>, <c>x{,2}</c> → <c>x{0,2}</c>), <c>\p{^L}</c> negation and <c>\x{HHHH}</c>.
+/// .NET matches UTF-16 units, so a letter or digit outside the BMP is not <c>\p{L}</c>/<c>\p{N}</c> here.
 /// </summary>
 internal static class OnigurumaPattern
 {
@@ -69,22 +70,45 @@ internal static class OnigurumaPattern
                 }
                 lastAtomStart = -1;
             }
+            else if (c == '{' && lastAtomStart >= 0 && IntervalEnd(p, i) is int end)
+            {
+                int atomStart = lastAtomStart;
+                bool exact = !p.AsSpan(i, end - i).Contains(',');
+                // Oniguruma's "{,n}" is "{0,n}"; .NET would read it as literal text.
+                sb.Append(p[i + 1] == ',' ? "{0" + p[(i + 1)..end] : p[i..end]);
+                i = end;
+                // Ruby syntax: "x{2}+" repeats "x{2}" (it is not possessive), and "x{2}?" makes "x{2}" optional.
+                if (i < p.Length && (p[i] == '+' || (p[i] == '?' && exact)))
+                {
+                    sb.Insert(atomStart, "(?:");
+                    sb.Append(')');
+                    lastAtomStart = atomStart;
+                }
+                else
+                    lastAtomStart = -1;
+            }
             else
             {
-                lastAtomStart = c is '|' or '{' ? -1 : sb.Length;
-                if (c == '{')
-                {
-                    int close = p.IndexOf('}', i);
-                    int end = close < 0 ? p.Length : close + 1;
-                    sb.Append(p, i, end - i);
-                    i = end;
-                    continue;
-                }
+                lastAtomStart = c == '|' ? -1 : sb.Length;
                 sb.Append(c);
                 i++;
             }
         }
         return sb.ToString();
+    }
+
+    /// <summary>The index after a "{n}", "{n,}", "{,m}" or "{n,m}" interval starting at <paramref name="i"/>, or null.</summary>
+    private static int? IntervalEnd(string p, int i)
+    {
+        int close = p.IndexOf('}', i);
+        if (close < 0)
+            return null;
+        var body = p.AsSpan(i + 1, close - i - 1);
+        int comma = body.IndexOf(',');
+        bool ok = body.Length > 0 && body.LastIndexOf(',') == comma && (comma != 0 || body.Length > 1);
+        foreach (char ch in body)
+            ok &= char.IsAsciiDigit(ch) || ch == ',';
+        return ok ? close + 1 : null;
     }
 
     // '(?', '(*': the '?' after '(' opens a group construct, it is not a quantifier.
