@@ -63,4 +63,29 @@ public class SentencePieceTokenizerTests
         Assert.Equal([403, 407], tok.EncodePrompt("Once upon"));
         Assert.Equal(1, tok.BosId);
     }
+
+    [SharedFact(Dir + "/tokenizer.model")]
+    public void ConvertedTokenizerJsonEncodesLikeTheSentencePieceModel()
+    {
+        // The LLaMA-2 tokenizer.json path (Metaspace, BPE merges, byte fallback) against the real SentencePiece model.
+        using var dir = new TempFolder();
+        var json = HfTokenizer.FromTokenizerJson(
+            dir.Write("tokenizer.json", SentencePieceToTokenizerJson.Convert(SharedData.Path(Dir, "tokenizer.model"))));
+        var sp = TokenizerFactory.FromModelFolder(SharedData.Path(Dir));
+
+        Assert.Equal([1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315],
+            json.EncodePrompt("Once upon a time, there was a little gir"));
+        // Not text that starts with a space: there HF's Metaspace adds no "▁" of its own, sentencepiece does.
+        foreach (string text in (string[])["Once upon a time, there was a cat.", "Héllo  東京 x", "Lily's dog said \"hi\"!",
+                     "two  inner  spaces", "trailing  ", "a\nb\tc", "12345 🎉"])
+        {
+            Assert.Equal(sp.Encode(text), json.Encode(text));
+            Assert.Equal(text, json.Decode(json.Encode(text)));
+        }
+        foreach (string obj in (string[])["Paris", "Lily", "東京"])
+        {
+            Assert.Equal(sp.TargetIds(obj), json.TargetIds(obj));
+            Assert.Equal(sp.TargetIds(obj, spaceBefore: false), json.TargetIds(obj, spaceBefore: false));
+        }
+    }
 }
