@@ -31,7 +31,9 @@ public sealed class HfTokenizer : ITextTokenizer
         _preTokenizer = preTokenizer;
         _decoder = decoder;
         _added = new AddedVocabulary(addedTokens, normalizer);
-        _special = SpecialTokenIds.Resolve(config, TokenToId, specialDefaults);
+        var special = SpecialTokenIds.Resolve(config, TokenToId, specialDefaults);
+        // The model's own unknown token when the configuration names none.
+        _special = special with { Unk = special.Unk ?? (model.UnkToken is { } unk ? TokenToId(unk) : null) };
 
         // The post_processor decides, except that an explicit add_bos_token wins, as transformers' fast LLaMA/Gemma
         // tokenizers rebuild their template from it.
