@@ -14,12 +14,18 @@ public static class CliApp
         root.Subcommands.Add(SelfCheckCommand.Create());
         root.Subcommands.Add(new Command("bench", "Benchmarks that print speed and memory figures") { BenchAttributionCommand.Create() });
         root.Subcommands.Add(ValidateConfigCommand.Create());
+        root.Subcommands.Add(InspectModelCommand.Create());
+        root.Subcommands.Add(AttributeCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(ModelFetchCommand.Create());
         // Without a subcommand the pipeline runs its main job.
         root.SetAction((_, ct) => SelfCheckCommand.RunAsync(ct));
         return root;
     }
+
+    private static bool IsBadInput(Exception e) => e is KnPipeline.Stages.Models.Core.ModelLoadException
+        or KnPipeline.Stages.Models.Hub.HubException or FileNotFoundException or DirectoryNotFoundException
+        or InvalidDataException or ArgumentException;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -42,9 +48,9 @@ public static class CliApp
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitUsage;
         }
-        catch (KnPipeline.Stages.Models.Core.ModelLoadException e)
+        catch (Exception e) when (IsBadInput(e))
         {
-            // A model folder that does not load is bad input named by the user: the message says which file.
+            // A model or file named by the user that does not load: the message names it.
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitUsage;
         }
