@@ -19,9 +19,11 @@ public static class BenchModels
         }, "gpt2-small-shaped");
         var model = ModelLoader.Create(config);
         var gen = new Generator((ulong)seed);
+        // Random init in place, releasing each temporary at once, so the peak memory figures measure the work only.
         using (no_grad())
             foreach (var (name, p) in model.named_parameters())
-                p.copy_(name.Contains("ln_") ? ones_like(p) + 0.02 * randn(p.shape, generator: gen) : randn(p.shape, generator: gen) * 0.02);
+                using (NewDisposeScope())
+                    p.copy_(name.Contains("ln_") ? ones_like(p) + 0.02 * randn(p.shape, generator: gen) : randn(p.shape, generator: gen) * 0.02);
         model.Freeze();
         return model;
     }

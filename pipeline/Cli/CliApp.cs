@@ -12,7 +12,7 @@ public static class CliApp
     {
         var root = new RootCommand("kn-pipeline: find and edit knowledge neurons in transformer language models");
         root.Subcommands.Add(SelfCheckCommand.Create());
-        root.Subcommands.Add(new Command("bench", "Benchmarks that print speed and memory figures") { BenchAttributionCommand.Create() });
+        root.Subcommands.Add(new Command("bench", "Benchmarks that print speed and memory figures") { BenchForwardCommand.Create(), BenchAttributionCommand.Create() });
         root.Subcommands.Add(ValidateConfigCommand.Create());
         root.Subcommands.Add(InspectModelCommand.Create());
         root.Subcommands.Add(AttributeCommand.Create());

@@ -107,8 +107,8 @@ public static class ModelLoader
             }
             foreach (var (name, (file, key)) in available)
             {
-                using var t = file.Read(key);
-                expected[name].copy_(t.to_type(dtype));
+                using var scope = NewDisposeScope();
+                expected[name].copy_(file.Read(key).to_type(dtype));
             }
         }
         finally

@@ -27,7 +27,8 @@ public static class TinyModels
         var gen = new TorchSharp.torch.Generator((ulong)seed);
         using (no_grad())
             foreach (var (_, p) in model.named_parameters())
-                p.copy_(randn(p.shape, generator: gen) * 0.3);
+                using (NewDisposeScope())
+                    p.copy_(randn(p.shape, generator: gen) * 0.3);
         model.Freeze();
         return model;
     }
