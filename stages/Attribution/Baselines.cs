@@ -1,0 +1,112 @@
+using KnPipeline.Stages.Models.Core;
+using static TorchSharp.torch;
+
+namespace KnPipeline.Stages.Attribution;
+
+/// <summary>
+/// AMIG's baseline (DESIGN §2 and §4.5): for each query, the mean activation at the prediction position over copies
+/// of the prompt with one token replaced by [MASK] (MLMs) or end-of-text (causal LMs). Every position is replaced in
+/// turn except special tokens (BOS, CLS, SEP, pads) and, for MLMs, the masks themselves. Computed per batch with one
+/// no-grad pass over all copies.
+/// </summary>
+public sealed class AmigBaseline(TransformerLM model, int replacementId, IReadOnlySet<int> specialIds, int padId) : IBaselineProvider
+{
+    private readonly Dictionary<(string, int), float[]> _values = new();
+
+    public void Prepare(IReadOnlyList<AttributionQuery> queries, IReadOnlyList<int> layers)
+    {
+        using var scope = NewDisposeScope();
+        _values.Clear();
+        foreach (var q in queries)
+        {
+            var copies = new List<int[]>();
+            for (int i = 0; i < q.InputIds.Length; i++)
+            {
+                int id = q.InputIds[i];
+                if (specialIds.Contains(id) || (!model.IsCausal && id == replacementId))
+                    continue;
+                var c = (int[])q.InputIds.Clone();
+                c[i] = replacementId;
+                copies.Add(c);
+            }
+            if (copies.Count == 0)
+                copies.Add(q.InputIds);
+            var inputs = ForwardInputs.FromRows(copies, padId, model.HeadWeight.device,
+                q.TokenTypeIds is null || model.IsCausal ? null : Enumerable.Repeat(q.TokenTypeIds, copies.Count).ToList());
+            var capture = new ActivationCapture(full(copies.Count, (long)q.PredictionPosition, device: model.HeadWeight.device), layers.ToList());
+            using (no_grad())
+                model.ForwardHidden(inputs, capture);
+            foreach (int l in layers)
+                _values[(q.Id, l)] = capture.Activations[l].mean([0L]).to_type(ScalarType.Float32).cpu().data<float>().ToArray();
+        }
+    }
+
+    public float[]? Baseline(AttributionQuery query, int layer) =>
+        _values.TryGetValue((query.Id, layer), out var v) ? v : throw new InvalidOperationException($"AMIG baseline not prepared for query {query.Id}");
+}
+
+/// <summary>
+/// The dataset-mean baseline: the mean activation at the prediction position over one language's queries, per layer.
+/// Accumulated once per run (<see cref="Add"/>), then saved in the run folder and reused on resume.
+/// </summary>
+public sealed class DatasetMeanBaseline : IBaselineProvider
+{
+    private readonly Dictionary<(string Language, int Layer), (double[] Sum, long Count)> _acc = new();
+    private readonly Func<AttributionQuery, string> _languageOf;
+
+    public DatasetMeanBaseline(Func<AttributionQuery, string> languageOf)
+    {
+        _languageOf = languageOf;
+    }
+
+    public void Add(string language, int layer, float[] activation)
+    {
+        if (!_acc.TryGetValue((language, layer), out var a))
+            a = (new double[activation.Length], 0);
+        for (int i = 0; i < activation.Length; i++)
+            a.Sum[i] += activation[i];
+        _acc[(language, layer)] = (a.Sum, a.Count + 1);
+    }
+
+    public float[]? Baseline(AttributionQuery query, int layer) =>
+        _acc.TryGetValue((_languageOf(query), layer), out var a) && a.Count > 0
+            ? a.Sum.Select(x => (float)(x / a.Count)).ToArray()
+            : throw new InvalidOperationException($"no dataset-mean baseline for language {_languageOf(query)}, layer {layer}");
+
+    /// <summary>Writes the means as JSON lines {language, layer, count, mean[]} in a stable order.</summary>
+    public void Save(string path)
+    {
+        var lines = _acc.OrderBy(k => k.Key.Language, StringComparer.Ordinal).ThenBy(k => k.Key.Layer)
+            .Select(k => System.Text.Json.JsonSerializer.Serialize(new
+            {
+                language = k.Key.Language, layer = k.Key.Layer, count = k.Value.Count,
+                mean = k.Value.Sum.Select(x => (float)(x / k.Value.Count)).ToArray(),
+            }));
+        string tmp = path + ".tmp";
+        File.WriteAllLines(tmp, lines);
+        File.Move(tmp, path, true);
+    }
+
+    public static DatasetMeanBaseline Load(string path, Func<AttributionQuery, string> languageOf)
+    {
+        var b = new DatasetMeanBaseline(languageOf);
+        int line = 0;
+        foreach (var text in File.ReadLines(path))
+        {
+            line++;
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(text);
+                var r = doc.RootElement;
+                long count = r.GetProperty("count").GetInt64();
+                var mean = r.GetProperty("mean").EnumerateArray().Select(x => x.GetDouble() * count).ToArray();
+                b._acc[(r.GetProperty("language").GetString()!, r.GetProperty("layer").GetInt32())] = (mean, count);
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new InvalidDataException($"{path}:{line}: malformed dataset-mean baseline ({e.Message})");
+            }
+        }
+        return b;
+    }
+}
