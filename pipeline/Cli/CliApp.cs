@@ -12,6 +12,8 @@ public static class CliApp
     {
         var root = new RootCommand("kn-pipeline: find and edit knowledge neurons in transformer language models");
         root.Subcommands.Add(SelfCheckCommand.Create());
+        root.Subcommands.Add(DataStatsCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         // Without a subcommand the pipeline runs its main job.
         root.SetAction((_, ct) => SelfCheckCommand.RunAsync(ct));
         return root;
