@@ -51,23 +51,9 @@ public sealed class Heng840Loader : IBenchmarkLoader
     }
 
     private static IEnumerable<RawTemplate> ReadTemplates(string root, List<(string Language, string Path)> folders,
-        IQuarantine quarantine)
-    {
-        foreach (var (language, folder) in folders)
-        {
-            string path = Path.Combine(folder, TemplatesFile), source = LoaderFiles.Relative(root, path);
-            var ordinal = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var line in JsonLines.Read(path, source, quarantine))
-            {
-                if (!line.TryString("relation", "", out string relation))
-                    continue;
-                int n = ordinal[relation] = ordinal.GetValueOrDefault(relation) + 1;
-                string id = $"{relation}_{n}";
-                if (line.TryString("pattern", id, out string text))
-                    yield return new RawTemplate(relation, language, id, text, TemplateSplits.Train, source, line.Line);
-            }
-        }
-    }
+        IQuarantine quarantine) =>
+        folders.SelectMany(f =>
+            LoaderFiles.CombinedTemplates(root, f.Language, Path.Combine(f.Path, TemplatesFile), "pattern", quarantine));
 
     private static IEnumerable<RawFact> ReadFacts(string root, List<(string Language, string Path)> folders,
         IQuarantine quarantine, ReasonCounter skipped)
@@ -78,39 +64,32 @@ public sealed class Heng840Loader : IBenchmarkLoader
         foreach (var (language, folder) in folders)
         {
             var ids = new HashSet<ulong>();
-            foreach (var fact in Facts(root, language, folder, NullQuarantine.Instance))
-                ids.Add(StableHash.Fnv1a64(fact.FactId));
+            foreach (var (relation, path) in LoaderFiles.Files(folder, "P*.jsonl"))
+                foreach (var fact in Facts(root, relation, language, path, NullQuarantine.Instance))
+                    ids.Add(StableHash.Fnv1a64(fact.FactId));
             if (parallel == null)
                 parallel = ids;
             else
                 parallel.IntersectWith(ids);
         }
         parallel ??= [];
-        var relations = folders.SelectMany(f => LoaderFiles.Files(f.Path, "P*.jsonl")).Select(f => f.Stem)
-            .Distinct(StringComparer.Ordinal).Order(NaturalComparer.Instance).ToArray();
-        foreach (string relation in relations)
-            foreach (var (language, folder) in folders)
-                foreach (var fact in Facts(root, language, folder, quarantine, relation))
-                {
-                    if (parallel.Contains(StableHash.Fnv1a64(fact.FactId)))
-                        yield return fact;
-                    else
-                        skipped.Add(NotParallel);
-                }
+        foreach (var (relation, language, path) in LoaderFiles.RelationMajor(folders, "P*.jsonl"))
+            foreach (var fact in Facts(root, relation, language, path, quarantine))
+            {
+                if (parallel.Contains(StableHash.Fnv1a64(fact.FactId)))
+                    yield return fact;
+                else
+                    skipped.Add(NotParallel);
+            }
     }
 
-    private static IEnumerable<RawFact> Facts(string root, string language, string folder, IQuarantine quarantine,
-        string? onlyRelation = null)
+    private static IEnumerable<RawFact> Facts(string root, string relation, string language, string path,
+        IQuarantine quarantine)
     {
-        foreach (var (relation, path) in LoaderFiles.Files(folder, "P*.jsonl"))
-        {
-            if (onlyRelation != null && relation != onlyRelation)
-                continue;
-            string source = LoaderFiles.Relative(root, path);
-            foreach (var line in JsonLines.Read(path, source, quarantine))
-                if (line.TryString("uuid", "", out string id) && line.TryString("sub_label", id, out string subject) &&
-                    line.TryString("obj_label", id, out string obj))
-                    yield return new RawFact(id, relation, language, subject, obj, [], source, line.Line);
-        }
+        string source = LoaderFiles.Relative(root, path);
+        foreach (var line in JsonLines.Read(path, source, quarantine))
+            if (line.TryString("uuid", "", out string id) && line.TryString("sub_label", id, out string subject) &&
+                line.TryString("obj_label", id, out string obj))
+                yield return new RawFact(id, relation, language, subject, obj, [], source, line.Line);
     }
 }

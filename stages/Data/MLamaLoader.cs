@@ -39,60 +39,40 @@ public sealed class MLamaLoader : IBenchmarkLoader
     }
 
     private static IEnumerable<RawTemplate> ReadTemplates(string root, List<(string Language, string Path)> folders,
-        IQuarantine quarantine)
-    {
-        foreach (var (language, folder) in folders)
-        {
-            string path = Path.Combine(folder, TemplatesFile), source = LoaderFiles.Relative(root, path);
-            var ordinal = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var line in JsonLines.Read(path, source, quarantine))
-            {
-                if (!line.TryString("relation", "", out string relation))
-                    continue;
-                int n = ordinal[relation] = ordinal.GetValueOrDefault(relation) + 1;
-                string id = $"{relation}_{n}";
-                if (line.TryString("template", id, out string text))
-                    yield return new RawTemplate(relation, language, id, text, TemplateSplits.Train, source, line.Line);
-            }
-        }
-    }
+        IQuarantine quarantine) =>
+        folders.SelectMany(f =>
+            LoaderFiles.CombinedTemplates(root, f.Language, Path.Combine(f.Path, TemplatesFile), "template", quarantine));
 
     private static IEnumerable<RawFact> ReadFacts(string root, List<(string Language, string Path)> folders,
         IQuarantine quarantine)
     {
-        var relations = folders.SelectMany(f => LoaderFiles.Files(f.Path, "*.jsonl")).Select(f => f.Stem)
-            .Where(s => s + ".jsonl" != TemplatesFile)
-            .Distinct(StringComparer.Ordinal).Order(NaturalComparer.Instance).ToArray();
-        foreach (string relation in relations)
-            foreach (var (language, folder) in folders)
+        foreach (var (relation, language, path) in
+                 LoaderFiles.RelationMajor(folders, "*.jsonl", stem => stem + ".jsonl" != TemplatesFile))
+        {
+            string source = LoaderFiles.Relative(root, path);
+            foreach (var line in JsonLines.Read(path, source, quarantine))
             {
-                string path = Path.Combine(folder, relation + ".jsonl");
-                if (!File.Exists(path))
-                    continue;
-                string source = LoaderFiles.Relative(root, path);
-                foreach (var line in JsonLines.Read(path, source, quarantine))
+                string id;
+                if (line.Has("uuid"))
                 {
-                    string id;
-                    if (line.Has("uuid"))
-                    {
-                        if (!line.TryString("uuid", "", out id))
-                            continue;
-                    }
-                    else if (line.Has("lineid"))
-                    {
-                        if (!line.TryId("lineid", "", out string lineId))
-                            continue;
-                        id = $"{relation}/{lineId}";
-                    }
-                    else
-                    {
-                        line.Reject(QuarantineReasons.MissingField, "neither 'uuid' nor 'lineid' is present");
+                    if (!line.TryString("uuid", "", out id))
                         continue;
-                    }
-                    if (line.TryString("sub_label", id, out string subject) &&
-                        line.TryString("obj_label", id, out string obj))
-                        yield return new RawFact(id, relation, language, subject, obj, [], source, line.Line);
                 }
+                else if (line.Has("lineid"))
+                {
+                    if (!line.TryId("lineid", "", out string lineId))
+                        continue;
+                    id = $"{relation}/{lineId}";
+                }
+                else
+                {
+                    line.Reject(QuarantineReasons.MissingField, "neither 'uuid' nor 'lineid' is present");
+                    continue;
+                }
+                if (line.TryString("sub_label", id, out string subject) &&
+                    line.TryString("obj_label", id, out string obj))
+                    yield return new RawFact(id, relation, language, subject, obj, [], source, line.Line);
             }
+        }
     }
 }

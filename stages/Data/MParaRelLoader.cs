@@ -50,25 +50,19 @@ public sealed class MParaRelLoader : IBenchmarkLoader
 
     private static IEnumerable<RawFact> ReadFacts(string root, string dir, IQuarantine quarantine)
     {
-        var languages = LoaderFiles.Subfolders(dir);
-        var relations = languages.SelectMany(l => LoaderFiles.Files(Path.Combine(dir, l), "P*.jsonl"))
-            .Select(f => f.Stem).Distinct(StringComparer.Ordinal).Order(NaturalComparer.Instance).ToArray();
-        foreach (string relation in relations)
-            foreach (string language in languages)
+        var folders = LoaderFiles.Subfolders(dir).Select(l => (l, Path.Combine(dir, l))).ToList();
+        foreach (var (relation, language, path) in LoaderFiles.RelationMajor(folders, "P*.jsonl"))
+        {
+            string source = LoaderFiles.Relative(root, path);
+            foreach (var line in JsonLines.Read(path, source, quarantine))
             {
-                string path = Path.Combine(dir, language, relation + ".jsonl");
-                if (!File.Exists(path))
+                if (!line.TryId("lineid", "", out string lineId))
                     continue;
-                string source = LoaderFiles.Relative(root, path);
-                foreach (var line in JsonLines.Read(path, source, quarantine))
-                {
-                    if (!line.TryId("lineid", "", out string lineId))
-                        continue;
-                    string id = $"{relation}/{lineId}";
-                    if (line.TryString("sub_label", id, out string subject) &&
-                        line.TryString("obj_label", id, out string obj))
-                        yield return new RawFact(id, relation, language, subject, obj, [], source, line.Line);
-                }
+                string id = $"{relation}/{lineId}";
+                if (line.TryString("sub_label", id, out string subject) &&
+                    line.TryString("obj_label", id, out string obj))
+                    yield return new RawFact(id, relation, language, subject, obj, [], source, line.Line);
             }
+        }
     }
 }

@@ -19,7 +19,9 @@ public sealed class PartWriter<T> : IAsyncDisposable
     // The row group being filled, shredded into columns; never more than RowGroupSize rows, which bounds this
     // writer's memory.
     private readonly RowGroupBuffer<T> _buffer;
-    private bool _finished;
+    // _closed: the Parquet writer and the stream are disposed (the footer is written, or the part was aborted).
+    // _completed: the part was renamed to its final name. Kept apart so a failure between the two still cleans up.
+    private bool _closed, _completed;
 
     private PartWriter(string path, IRecordSchema<T> schema, FileStream stream, ParquetWriter writer, int rowGroupSize)
     {
@@ -84,7 +86,7 @@ public sealed class PartWriter<T> : IAsyncDisposable
     /// <summary>Adds one record; writes a row group when the buffer is full.</summary>
     public async ValueTask WriteAsync(T record, CancellationToken ct = default)
     {
-        ObjectDisposedException.ThrowIf(_finished, this);
+        ObjectDisposedException.ThrowIf(_closed, this);
         _buffer.Add(record);
         RowCount++;
         if (_buffer.Count >= RowGroupSize)
@@ -101,34 +103,44 @@ public sealed class PartWriter<T> : IAsyncDisposable
     /// <summary>Writes the last row group and the footer, syncs the file to disk and renames it to <see cref="Path"/>.</summary>
     public async Task CompleteAsync(CancellationToken ct = default)
     {
-        ObjectDisposedException.ThrowIf(_finished, this);
+        ObjectDisposedException.ThrowIf(_closed, this);
         if (_buffer.Count > 0)
             await FlushRowGroupAsync(ct);
-        _finished = true;
-        // The footer is written by DisposeAsync; only after it is the file readable.
-        await _writer.DisposeAsync();
-        _buffer.Dispose();
-        await _stream.FlushAsync(ct);
-        _stream.Flush(flushToDisk: true);
-        await _stream.DisposeAsync();
+        await CloseAsync(ct);
         File.Move(TempPath, Path, overwrite: false);
+        _completed = true;
     }
 
     /// <summary>Aborts an incomplete part: closes and deletes the temporary file. No-op after completion.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_finished)
+        if (_completed)
             return;
-        _finished = true;
         try
         {
+            if (!_closed)
+                await CloseAsync(CancellationToken.None);
+        }
+        finally
+        {
+            File.Delete(TempPath);
+        }
+    }
+
+    private async Task CloseAsync(CancellationToken ct)
+    {
+        _closed = true;
+        try
+        {
+            // The footer is written by DisposeAsync; only after it is the file readable.
             await _writer.DisposeAsync();
+            await _stream.FlushAsync(ct);
+            _stream.Flush(flushToDisk: true);
         }
         finally
         {
             _buffer.Dispose();
             await _stream.DisposeAsync();
-            File.Delete(TempPath);
         }
     }
 
