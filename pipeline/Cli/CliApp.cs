@@ -12,11 +12,12 @@ public static class CliApp
     {
         var root = new RootCommand("kn-pipeline: find and edit knowledge neurons in transformer language models");
         root.Subcommands.Add(SelfCheckCommand.Create());
-        root.Subcommands.Add(new Command("bench", "Benchmarks that print speed and memory figures") { BenchForwardCommand.Create(), BenchAttributionCommand.Create() });
+        root.Subcommands.Add(new Command("bench", "Benchmarks that print speed and memory figures")
+            { BenchForwardCommand.Create(), BenchAttributionCommand.Create(), BenchCommand.CreateData() });
         root.Subcommands.Add(ValidateConfigCommand.Create());
         root.Subcommands.Add(InspectModelCommand.Create());
         root.Subcommands.Add(AttributeCommand.Create());
-        root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(DataCommand.Create(DataStatsCommand.CreateStats()));
         root.Subcommands.Add(ModelFetchCommand.Create());
         // Without a subcommand the pipeline runs its main job.
         root.SetAction((_, ct) => SelfCheckCommand.RunAsync(ct));

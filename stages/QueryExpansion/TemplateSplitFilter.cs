@@ -1,0 +1,9 @@
+namespace KnPipeline.Stages.QueryExpansion;
+
+/// <summary>Which template split to expand.</summary>
+public enum TemplateSplitFilter
+{
+    All,
+    Train,
+    Heldout,
+}

@@ -1,0 +1,139 @@
+using KnPipeline.Stages.Data;
+using KnPipeline.Stages.Models.Core;
+using KnPipeline.Stages.QueryExpansion;
+using KnPipeline.Stages.Records;
+
+namespace KnPipeline.Stages.Tokenization;
+
+/// <summary>
+/// Encodes queries for one model (DESIGN §2):
+/// <list type="bullet">
+/// <item>Causal: input = <c>EncodePrompt(prompt)</c>; prediction position = the last index; target =
+/// <c>TargetIds(object, spaceBefore)</c>. Queries without a prompt ([Y] before [X]) are counted as skipped.</item>
+/// <item>Masked: [Y] in the text becomes k mask tokens, k = the target's length, and the text is encoded with
+/// <c>EncodePrompt</c>; the prediction positions are the mask indices; token types are all 0.</item>
+/// </list>
+/// <c>spaceBefore</c> is true when the language writes spaces and the template has whitespace right before [Y]
+/// (so French <c>l'[Y]</c> gets no leading space). An object that encodes to no token is quarantined
+/// (<c>object_tokenizes_to_nothing</c>). Stateless apart from thread-safe <see cref="Diagnostics"/>: one instance
+/// can serve several workers.
+/// </summary>
+public sealed class QueryTokenizer
+{
+    public const string Stage = "tokenization";
+    public const string PromptTokenizesToNothing = "prompt_tokenizes_to_nothing";
+
+    private readonly ITextTokenizer _tokenizer;
+    private readonly Func<string, bool> _usesSpaces;
+    private readonly int _maskId;
+    private readonly string _maskToken = "";
+
+    /// <param name="tokenizer">The model's tokenizer.</param>
+    /// <param name="modelId">Written into every record.</param>
+    /// <param name="kind">Causal or masked.</param>
+    /// <param name="usesSpaces">Whether a language writes spaces; default <see cref="LanguageCatalog.UsesSpaces"/>.</param>
+    /// <exception cref="ArgumentException">Masked kind with a tokenizer that has no mask token.</exception>
+    public QueryTokenizer(ITextTokenizer tokenizer, string modelId, ModelKind kind, Func<string, bool>? usesSpaces = null)
+    {
+        _tokenizer = tokenizer;
+        ModelId = modelId;
+        Kind = kind;
+        _usesSpaces = usesSpaces ?? LanguageCatalog.UsesSpaces;
+        if (kind == ModelKind.Masked)
+        {
+            _maskId = tokenizer.MaskId ?? throw new ArgumentException(
+                $"model '{modelId}' is used as a masked LM but its tokenizer ({tokenizer.Kind}) has no mask token",
+                nameof(tokenizer));
+            _maskToken = tokenizer.IdToToken(_maskId) ?? throw new ArgumentException(
+                $"the mask id {_maskId} of model '{modelId}' has no token string", nameof(tokenizer));
+        }
+    }
+
+    /// <summary>Language spacing from a benchmark's declarations, falling back to the catalog.</summary>
+    public static Func<string, bool> SpacesOf(BenchmarkSource source) =>
+        code => source.FindLanguage(code)?.Spaces ?? LanguageCatalog.UsesSpaces(code);
+
+    public string ModelId { get; }
+
+    public ModelKind Kind { get; }
+
+    public TokenizationDiagnostics Diagnostics { get; } = new();
+
+    /// <summary>Tokenizes a stream of queries, dropping (and quarantining or counting) those that cannot be used.</summary>
+    public IEnumerable<TokenizedQueryRecord> TokenizeAll(IEnumerable<QueryRecord> queries, IQuarantine quarantine)
+    {
+        foreach (var q in queries)
+            if (Tokenize(q, quarantine) is { } t)
+                yield return t;
+    }
+
+    /// <summary>One query; null when it was quarantined or skipped.</summary>
+    public TokenizedQueryRecord? Tokenize(QueryRecord query, IQuarantine quarantine)
+    {
+        if (Kind == ModelKind.Causal && query.Prompt == null)
+        {
+            Diagnostics.Skipped(query.Language);
+            return null;
+        }
+        bool spaceBefore = _usesSpaces(query.Language) && query.ObjectStart > 0 &&
+                           char.IsWhiteSpace(query.Text[query.ObjectStart - 1]);
+        int[] target = _tokenizer.TargetIds(query.Object, spaceBefore);
+        if (target.Length == 0)
+            return Reject(query, quarantine, QuarantineReasons.ObjectTokenizesToNothing,
+                $"object '{query.Object}' encodes to no token");
+        int[] input, positions, types;
+        if (Kind == ModelKind.Causal)
+        {
+            input = _tokenizer.EncodePrompt(query.Prompt!);
+            if (input.Length == 0)
+                return Reject(query, quarantine, PromptTokenizesToNothing, $"prompt '{query.Prompt}' encodes to no token");
+            positions = [input.Length - 1];
+            types = [];
+        }
+        else
+        {
+            string masks = string.Join(_usesSpaces(query.Language) ? " " : "",
+                Enumerable.Repeat(_maskToken, target.Length));
+            string text = string.Concat(query.Text.AsSpan(0, query.ObjectStart), masks,
+                query.Text.AsSpan(query.ObjectStart + TemplateRecord.ObjectSlot.Length));
+            input = _tokenizer.EncodePrompt(text);
+            positions = IndicesOf(input, _maskId);
+            if (positions.Length != target.Length)
+                return Reject(query, quarantine, QuarantineReasons.MaskCountMismatch,
+                    $"{target.Length} mask tokens were inserted but the input holds {positions.Length}");
+            types = new int[input.Length];
+        }
+        int unknown = CountUnknown(input) + CountUnknown(target);
+        int counted = input.Length - (Kind == ModelKind.Masked ? positions.Length : 0) + target.Length;
+        Diagnostics.Tokenized(query.Language, target.Length, counted, unknown);
+        return new TokenizedQueryRecord(query.QueryId, query.FactId, query.Relation, query.Language, query.Split,
+            ModelId, input, types, positions, target, target.Length, unknown);
+    }
+
+    private TokenizedQueryRecord? Reject(QueryRecord q, IQuarantine quarantine, string reason, string detail)
+    {
+        Diagnostics.Quarantined(q.Language);
+        quarantine.Add(new QuarantineRecord(ModelId, 0, q.QueryId, Stage, reason, detail));
+        return null;
+    }
+
+    private int CountUnknown(int[] ids)
+    {
+        if (_tokenizer.UnkId is not int unk)
+            return 0;
+        int n = 0;
+        foreach (int id in ids)
+            if (id == unk)
+                n++;
+        return n;
+    }
+
+    private static int[] IndicesOf(int[] ids, int id)
+    {
+        var found = new List<int>(4);
+        for (int i = 0; i < ids.Length; i++)
+            if (ids[i] == id)
+                found.Add(i);
+        return found.ToArray();
+    }
+}
