@@ -11,16 +11,19 @@ public static class CliApp
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("kn-pipeline: find and edit knowledge neurons in transformer language models");
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(SelfCheckCommand.Create());
         root.Subcommands.Add(new Command("bench", "Benchmarks that print speed and memory figures")
-            { BenchForwardCommand.Create(), BenchAttributionCommand.Create(), BenchCommand.CreateData() });
+            { BenchForwardCommand.Create(), BenchAttributionCommand.Create(), BenchCommand.CreateData(), BenchMemoryCommand.Create() });
         root.Subcommands.Add(ValidateConfigCommand.Create());
         root.Subcommands.Add(InspectModelCommand.Create());
         root.Subcommands.Add(AttributeCommand.Create());
         root.Subcommands.Add(DataCommand.Create(DataStatsCommand.CreateStats()));
         root.Subcommands.Add(ModelFetchCommand.Create());
-        // Without a subcommand the pipeline runs its main job.
-        root.SetAction((_, ct) => SelfCheckCommand.RunAsync(ct));
+        // Without a subcommand the pipeline runs its main job on the default config.
+        root.SetAction((_, _) => RunCommand.RunDefaultAsync());
         return root;
     }
 
@@ -42,7 +45,13 @@ public static class CliApp
         try
         {
             // Our own handler below maps usage errors to exit code 2; System.CommandLine's would print a stack trace.
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Signals are left to the host of `pipeline run` (which flushes and exits 130): System.CommandLine's own
+            // handler would return from Main after a timeout while the device thread is still inside libtorch.
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            });
         }
         catch (UsageException e)
         {

@@ -48,6 +48,14 @@ public static class ParquetColumns
             .Select(l => l.ToArray()).ToArray();
     }
 
+    public static async Task<TValue[][]> ReadListsAsync<TValue>(ParquetRowGroupReader rg, ListField list, CancellationToken ct)
+        where TValue : struct
+    {
+        var (values, defs, reps) = await ReadRawAsync<TValue>(rg, Element(list), ct);
+        return Assemble(rg.RowCount, values, defs, reps, v => v, Element(list).MaxDefinitionLevel)
+            .Select(l => l.ToArray()).ToArray();
+    }
+
     public static async Task<string[][]> ReadStringListsAsync(ParquetRowGroupReader rg, ListField list,
         CancellationToken ct)
     {

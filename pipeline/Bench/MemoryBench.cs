@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Models;
+using KnPipeline.Stages.Models.Core;
+using static TorchSharp.torch;
+
+namespace KnPipeline.Bench;
+
+/// <summary>
+/// <c>pipeline bench memory</c>: peak memory of attributing N queries in a fresh process, for a small and a 10× larger
+/// N, so a leak per query or per batch shows up as growth (issue target: the larger run within 10% of the smaller).
+/// </summary>
+public static class MemoryBench
+{
+    /// <summary>A 4-layer, 256-wide GPT-2 with an 8k vocabulary: big enough that leaked activations would show.</summary>
+    public static TransformerLM Model()
+    {
+        var config = ModelConfig.Parse(new JsonObject
+        {
+            ["model_type"] = "gpt2", ["vocab_size"] = 8192, ["n_embd"] = 256, ["n_layer"] = 4, ["n_head"] = 4,
+            ["n_inner"] = 1024, ["n_positions"] = 64,
+        }, "memory-bench");
+        var model = ModelLoader.Create(config);
+        var gen = new Generator(3);
+        using (no_grad())
+            foreach (var (_, p) in model.named_parameters())
+                using (NewDisposeScope())
+                    p.copy_(randn(p.shape, generator: gen) * 0.05);
+        model.Freeze();
+        return model;
+    }
+
+    /// <summary>Attributes <paramref name="queries"/> random 12-token queries in batches of 8; returns the peak MB.</summary>
+    public static double RunInProcess(int queries)
+    {
+        var model = Model();
+        var prompts = BenchModels.RandomPrompts(queries, 12, model.VocabSize, 5);
+        using var ig = new IntegratedGradients(model, new AttributionSettings { Steps = 20 });
+        for (int i = 0; i < queries; i += 8)
+        {
+            var batch = Enumerable.Range(i, Math.Min(8, queries - i))
+                .Select(k => new AttributionQuery($"q{k}", prompts[k], null, 11, [11], [prompts[k][0]])).ToList();
+            ig.Run(batch);
+        }
+        GC.Collect();
+        return BenchModels.PeakMb();
+    }
+
+    /// <summary>Runs both sizes, each in its own process so the peaks do not mix.</summary>
+    public static (double Small, double Large) Run(int small, int large)
+    {
+        double Child(int n)
+        {
+            var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+                psi.ArgumentList.Add(typeof(MemoryBench).Assembly.Location);
+            foreach (var a in new[] { "bench", "memory", "--child", n.ToString() })
+                psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            string output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0)
+                throw new InvalidOperationException($"memory bench child for {n} queries failed with exit code {p.ExitCode}");
+            return double.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return (Child(small), Child(large));
+    }
+}

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Threading.Tasks.Dataflow;
+using KnPipeline.Runs;
+using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.QueryExpansion;
+using KnPipeline.Stages.Records;
+using KnPipeline.Stages.Tokenization;
+using Microsoft.Extensions.Logging;
+
+namespace KnPipeline.Graph;
+
+/// <summary>
+/// The Dataflow graph of one run: source → query expansion → tokenization → batch packer → attribution (device) →
+/// KN selection and Parquet sinks. Every block is bounded, so a full writer throttles the device and a busy device
+/// throttles tokenization, and memory does not grow with the benchmark. Blocks are linked with completion
+/// propagation; every block also cancels a shared token when it faults, which releases a producer blocked on a full
+/// head and makes the whole graph stop with the first real error (CONVENTIONS §2a).
+/// </summary>
+public sealed class PipelineGraph(
+    QueryExpander expander,
+    Func<string, string, IReadOnlyList<TemplateRecord>> templatesFor,
+    QueryTokenizer tokenizer,
+    AttributionStage device,
+    BatchPacker packer,
+    ChunkWriter writer,
+    ProgressReporter progress,
+    int capacity,
+    int parallelism,
+    ILogger log)
+{
+    /// <summary>Fraction of the device stage's wall time spent computing a batch.</summary>
+    public double DeviceBusy => DeviceSeconds > 0 ? Math.Min(1, _deviceCompute / DeviceSeconds) : 0;
+
+    /// <summary>The device stage's wall time: from the start of its first batch to the end of its last.</summary>
+    public double DeviceSeconds => _firstStart < 0 ? 0 : Stopwatch.GetElapsedTime(_firstStart, _lastEnd).TotalSeconds;
+
+    public List<ChunkMarker> Written { get; } = [];
+
+    public long NotLocalized => Interlocked.Read(ref _notLocalized);
+
+    private long _firstStart = -1, _lastEnd;
+    private double _deviceCompute;
+    private long _notLocalized;
+
+    public async Task RunAsync(IEnumerable<FactChunk> chunks, CancellationToken stoppingToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var ct = cts.Token;
+        ExecutionDataflowBlockOptions Cpu(int mdop) => new() { BoundedCapacity = capacity, MaxDegreeOfParallelism = mdop, CancellationToken = ct };
+        using var deviceThread = new SingleThreadScheduler("kn-device");
+
+        var expand = new TransformBlock<FactChunk, ExpandedChunk>(chunk =>
+        {
+            var q = new QuarantineLog();
+            var queries = expander.Expand(chunk.Facts, templatesFor).ToList();
+            progress.FactsDone(0, chunk.FactIds.Count);
+            return new ExpandedChunk(chunk, queries, q.Records.ToList());
+        }, Cpu(parallelism));
+
+        var tokenize = new TransformBlock<ExpandedChunk, TokenizedChunk>(e =>
+        {
+            var q = new QuarantineLog();
+            var tokenized = tokenizer.TokenizeAll(e.Queries, q).ToList();
+            progress.FactsDone(1, e.Chunk.FactIds.Count);
+            return new TokenizedChunk(e, tokenized, q.Records.ToList());
+        }, Cpu(parallelism));
+
+        // Batches never cross a chunk, so a resumed run computes exactly the batches of an uninterrupted one.
+        var pack = new TransformManyBlock<TokenizedChunk, DeviceBatch>(t =>
+        {
+            var batches = packer.Pack(t.Tokenized, _ => device.RowsPerQuery, q => q.InputIds.Length).ToList();
+            if (batches.Count == 0)
+                return [new DeviceBatch(t, 0, [], true)];
+            return batches.Select((b, i) => new DeviceBatch(t, i, b, i == batches.Count - 1));
+        }, new ExecutionDataflowBlockOptions { BoundedCapacity = capacity, CancellationToken = ct });
+
+        var attribute = new TransformBlock<DeviceBatch, BatchResult>(b =>
+        {
+            long start = Stopwatch.GetTimestamp();
+            if (_firstStart < 0)
+                _firstStart = start;
+            var (attributed, notLocalized) = device.Run(b.Queries);
+            _lastEnd = Stopwatch.GetTimestamp();
+            double s = Stopwatch.GetElapsedTime(start, _lastEnd).TotalSeconds;
+            _deviceCompute += s;
+            Interlocked.Add(ref _notLocalized, notLocalized);
+            progress.QueriesAttributed(attributed.Count);
+            if (b.IsLast)
+                progress.FactsDone(2, b.Chunk.Expanded.Chunk.FactIds.Count);
+            return new BatchResult(b, attributed, notLocalized, s);
+        }, new ExecutionDataflowBlockOptions
+        {
+            BoundedCapacity = 2, MaxDegreeOfParallelism = 1, TaskScheduler = deviceThread, CancellationToken = ct,
+        });
+
+        var pending = new List<(TokenizedQueryRecord, QueryAttribution)>();
+        var write = new ActionBlock<BatchResult>(async r =>
+        {
+            pending.AddRange(r.Attributed);
+            if (!r.Batch.IsLast)
+                return;
+            var chunk = r.Batch.Chunk;
+            // The device stage ends with the last batch; writing is not device time.
+            var marker = await writer.WriteAsync(chunk, pending.ToList(), ct);
+            pending.Clear();
+            lock (Written)
+                Written.Add(marker);
+            progress.FactsDone(3, chunk.Expanded.Chunk.FactIds.Count);
+        }, new ExecutionDataflowBlockOptions { BoundedCapacity = capacity, MaxDegreeOfParallelism = 1, CancellationToken = ct });
+
+        var link = new DataflowLinkOptions { PropagateCompletion = true };
+        expand.LinkTo(tokenize, link);
+        tokenize.LinkTo(pack, link);
+        pack.LinkTo(attribute, link);
+        attribute.LinkTo(write, link);
+        IDataflowBlock[] blocks = [expand, tokenize, pack, attribute, write];
+        foreach (var b in blocks)
+            _ = b.Completion.ContinueWith(t => { if (t.IsFaulted) cts.Cancel(); }, TaskScheduler.Default);
+
+        try
+        {
+            foreach (var chunk in chunks)
+            {
+                if (!await expand.SendAsync(chunk, ct))
+                    break;
+            }
+            expand.Complete();
+        }
+        catch (OperationCanceledException)
+        {
+            expand.Complete();
+        }
+        try
+        {
+            await Task.WhenAll(blocks.Select(b => b.Completion));
+        }
+        catch
+        {
+            // Report the first real error, not the cancellations it caused in the other blocks.
+            var errors = blocks.Where(b => b.Completion.IsFaulted).SelectMany(b => b.Completion.Exception!.Flatten().InnerExceptions)
+                               .Where(e => e is not OperationCanceledException).ToList();
+            if (errors.Count > 0)
+                throw new AggregateException("a pipeline stage failed", errors).Flatten().InnerExceptions[0];
+            stoppingToken.ThrowIfCancellationRequested();
+            throw;
+        }
+        stoppingToken.ThrowIfCancellationRequested();
+        log.LogDebug("graph complete: {Chunks} chunks written", Written.Count);
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace KnPipeline.Runs;
+
+/// <summary>
+/// A run folder (DESIGN §5): manifest.json, one folder per table of Parquet part files partitioned by language,
+/// chunks/ (a done marker per completed chunk), logs/, baselines/ and summary.json. A chunk counts as done only when
+/// its marker exists and every part it lists is a readable Parquet file; anything else is redone.
+/// </summary>
+public sealed class RunFolder
+{
+    public static readonly string[] Tables = ["queries", "tokenized", "attributions", "kn_sets", "quarantine"];
+
+    public RunFolder(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+    }
+
+    public string Path { get; }
+    public string ManifestPath => System.IO.Path.Combine(Path, "manifest.json");
+    public string ChunksDir => System.IO.Path.Combine(Path, "chunks");
+    public string LogsDir => System.IO.Path.Combine(Path, "logs");
+    public string SetAsideDir => System.IO.Path.Combine(Path, "set-aside");
+    public string BaselinesDir => System.IO.Path.Combine(Path, "baselines");
+
+    public string SummaryPath(ShardSpec shard) =>
+        System.IO.Path.Combine(Path, shard.IsSharded ? $"summary-{shard.Index}-of-{shard.Count}.json" : "summary.json");
+
+    public string PartPath(string table, string language, string chunkKey) =>
+        System.IO.Path.Combine(Path, table, $"language={language}", $"part-{chunkKey}.parquet");
+
+    public string MarkerPath(string chunkKey) => System.IO.Path.Combine(ChunksDir, $"{chunkKey}.done.json");
+
+    public void Create()
+    {
+        Directory.CreateDirectory(Path);
+        Directory.CreateDirectory(ChunksDir);
+        Directory.CreateDirectory(LogsDir);
+    }
+
+    /// <summary>
+    /// Writes the manifest, or checks an existing one: a different work hash means the folder belongs to another
+    /// configuration, and resuming into it would mix results, so it is refused.
+    /// </summary>
+    public void WriteOrCheckManifest(JsonObject manifest, string workHash)
+    {
+        if (File.Exists(ManifestPath))
+        {
+            var existing = JsonNode.Parse(File.ReadAllText(ManifestPath))?["work_hash"]?.GetValue<string>();
+            if (existing != workHash)
+                throw new Cli.UsageException(
+                    $"{Path} holds a run of a different configuration (work hash {existing?[..12]} there, {workHash[..12]} now); " +
+                    "resuming would mix results. Use another --run-dir, or restore that configuration.");
+            return;
+        }
+        manifest["work_hash"] = workHash;
+        WriteAtomic(ManifestPath, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    public static void WriteAtomic(string path, string text)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        string tmp = path + ".tmp";
+        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        using (var w = new StreamWriter(fs))
+        {
+            w.Write(text);
+            w.Flush();
+            fs.Flush(true);
+        }
+        File.Move(tmp, path, true);
+    }
+
+    /// <summary>All part files of a table (every language, every shard), in a stable order.</summary>
+    public IEnumerable<string> Parts(string table)
+    {
+        string dir = System.IO.Path.Combine(Path, table);
+        return Directory.Exists(dir)
+            ? Directory.EnumerateFiles(dir, "part-*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            : [];
+    }
+}

@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using KnPipeline.Cli;
+using KnPipeline.Runs;
+using KnPipeline.Tests.Config;
+using KnPipeline.Tests.Support;
+using Xunit;
+
+namespace KnPipeline.Tests.Pipeline;
+
+/// <summary>The hosted Dataflow pipeline end to end on the embedded benchmark with a small config.</summary>
+[Collection(ConfigConsoleCollection.Name)]
+public class PipelineRunTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("kn-run").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, true); } catch (IOException) { }
+    }
+
+    private static async Task<(int Code, string Out, string Err)> Cli(params string[] args)
+    {
+        using var console = new ConsoleCapture();
+        int code = await CliApp.RunAsync(args);
+        return (code, console.Out, console.Error);
+    }
+
+    private static async Task<Dictionary<string, string>> ExportAll(string runDir)
+    {
+        var result = new Dictionary<string, string>();
+        foreach (var table in RunFolder.Tables)
+        {
+            var (code, stdout, err) = await Cli("export", runDir, table, "--format", "jsonl");
+            Assert.True(code == 0, err);
+            result[table] = stdout;
+        }
+        return result;
+    }
+
+    private static string PipelineDll => Path.Combine(AppContext.BaseDirectory, "pipeline.dll");
+
+    private static Process Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        psi.ArgumentList.Add(PipelineDll);
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        psi.Environment["CI"] = "true";
+        var p = Process.Start(psi)!;
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    private static int Markers(string runDir) =>
+        Directory.Exists(Path.Combine(runDir, "chunks")) ? Directory.GetFiles(Path.Combine(runDir, "chunks"), "*.done.json").Length : 0;
+
+    [Fact]
+    public async Task RunWritesEveryTableAndTwoRunsExportIdentically()
+    {
+        string cfg = PipelineFixture.WriteConfig(_root);
+        string a = Path.Combine(_root, "a"), b = Path.Combine(_root, "b");
+        var (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", a);
+        Assert.True(code == 0, err);
+        (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", b);
+        Assert.True(code == 0, err);
+        var ea = await ExportAll(a);
+        var eb = await ExportAll(b);
+        foreach (var t in RunFolder.Tables)
+            Assert.True(ea[t] == eb[t], $"table {t} differs between two runs of the same config");
+
+        // 2 relations × 4 facts; every fact in 3 languages; 5+ subject-first templates each.
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(a, "summary.json")))!.AsObject();
+        foreach (var key in new[] { "facts", "queries", "languages", "quarantined", "queries_per_s", "device_busy", "completeness_gap_median", "wall_s" })
+            Assert.True(summary.ContainsKey(key), $"summary.json lacks {key}");
+        Assert.Equal(8, summary["facts"]!.GetValue<int>());
+        Assert.Equal(3, summary["languages"]!.GetValue<int>());
+        int queries = summary["queries"]!.GetValue<int>();
+        Assert.Equal(queries, ea["queries"].Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(queries, ea["attributions"].Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.InRange(summary["device_busy"]!.GetValue<double>(), 0.0, 1.0);
+        // Partitioned by language, with the run's metadata in every part.
+        Assert.True(Directory.Exists(Path.Combine(a, "attributions", "language=zh")));
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(a, "manifest.json")))!;
+        Assert.Contains("gelu_new", manifest["definitions"]!["neuron"]!.GetValue<string>());
+        var (listCode, list, _) = await Cli("export", a, "--list");
+        Assert.Equal(0, listCode);
+        Assert.Contains($"queries {queries}", list);
+
+        // A rerun of the same config into the same folder finds every chunk done and changes nothing.
+        (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", a);
+        Assert.True(code == 0, err);
+        Assert.Equal(ea["attributions"], (await ExportAll(a))["attributions"]);
+    }
+
+    [Fact]
+    public async Task KilledFiveTimesThenResumedEqualsAnUninterruptedRun()
+    {
+        string cfg = PipelineFixture.WriteConfig(_root);
+        string reference = Path.Combine(_root, "reference"), killed = Path.Combine(_root, "killed");
+        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", reference)).Code);
+        int total = Markers(reference);
+        Assert.True(total >= 6, $"need at least 6 chunks to kill at 5 points, got {total}");
+        // Kill points: before any chunk is done, then after 1, 2, 3 and 4 finished chunks.
+        foreach (int after in new[] { 0, 1, 2, 3, 4 })
+        {
+            // A rerun of the same config into the same folder resumes it (no --resume needed).
+            using var p = Start("run", "--config", cfg, "--run-dir", killed);
+            var sw = Stopwatch.StartNew();
+            while (!p.HasExited && sw.Elapsed < TimeSpan.FromSeconds(120))
+            {
+                if (after == 0 ? File.Exists(Path.Combine(killed, "manifest.json")) : Markers(killed) >= after)
+                    break;
+                await Task.Delay(5);
+            }
+            if (!p.HasExited)
+                p.Kill(entireProcessTree: true);   // SIGKILL
+            p.WaitForExit();
+        }
+        // A truncated part of a finished chunk is detected, set aside and redone.
+        var part = Directory.GetFiles(Path.Combine(killed, "attributions"), "part-*.parquet", SearchOption.AllDirectories).Order().First();
+        using (var fs = new FileStream(part, FileMode.Open))
+            fs.SetLength(fs.Length / 2);
+        var (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", killed, "--resume");
+        Assert.True(code == 0, err);
+        Assert.True(Directory.Exists(Path.Combine(killed, "set-aside")));
+        var want = await ExportAll(reference);
+        var got = await ExportAll(killed);
+        foreach (var t in RunFolder.Tables)
+            Assert.True(want[t] == got[t], $"table {t}: resumed run differs from the uninterrupted one");
+    }
+
+    [Fact]
+    public async Task TwoShardsInOneFolderMergeToTheRecordsOfASingleRun()
+    {
+        string cfg = PipelineFixture.WriteConfig(_root);
+        string single = Path.Combine(_root, "single"), sharded = Path.Combine(_root, "sharded");
+        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", single)).Code);
+        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", sharded, "--shard", "0/2")).Code);
+        Assert.False(File.Exists(Path.Combine(sharded, "summary.json")));
+        var (code, _, err) = await Cli("merge", sharded);
+        Assert.Equal(1, code);
+        Assert.Contains("missing shards [1]", err);
+        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", sharded, "--shard", "1/2")).Code);
+        (code, _, err) = await Cli("merge", sharded);
+        Assert.True(code == 0, err);
+        var s1 = JsonNode.Parse(File.ReadAllText(Path.Combine(single, "summary.json")))!;
+        var s2 = JsonNode.Parse(File.ReadAllText(Path.Combine(sharded, "summary.json")))!;
+        Assert.Equal(s1["facts"]!.GetValue<int>(), s2["facts"]!.GetValue<int>());
+        Assert.Equal(s1["queries"]!.GetValue<int>(), s2["queries"]!.GetValue<int>());
+        var a = await ExportAll(single);
+        var b = await ExportAll(sharded);
+        foreach (var t in new[] { "queries", "tokenized", "quarantine" })
+            Assert.Equal(a[t], b[t]);
+        // Attributions: the same keys; values equal to 1e-6 relative (batches may differ between shards).
+        var ra = a["attributions"].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var rb = b["attributions"].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(ra.Select(r => r["query_id"]!.GetValue<string>()), rb.Select(r => r["query_id"]!.GetValue<string>()));
+        for (int i = 0; i < ra.Count; i++)
+        {
+            var x = Json.Floats(ra[i]["attributions"]);
+            var y = Json.Floats(rb[i]["attributions"]);
+            double scale = x.Max(v => Math.Abs((double)v));
+            Json.Close(x, y, 1e-6 * scale + 1e-9, $"{ra[i]["query_id"]}");
+        }
+    }
+
+    [Fact]
+    public async Task ResumingWithAChangedConfigIsRefused()
+    {
+        string dir = Path.Combine(_root, "run");
+        string cfg = PipelineFixture.WriteConfig(Path.Combine(_root, "one"));
+        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", dir)).Code);
+        string changed = PipelineFixture.WriteConfig(Path.Combine(_root, "two"));
+        var (code, _, err) = await Cli("run", "--config", changed, "--run-dir", dir, "--resume", "--set", "attribution.steps=5");
+        Assert.Equal(CliApp.ExitUsage, code);
+        Assert.Contains("different configuration", err);
+    }
+
+    [Fact]
+    public async Task SigtermStopsWith130AndTheRunResumes()
+    {
+        // A longer run (more facts, m = 40), so the signal arrives while chunks are still being computed.
+        string cfg = PipelineFixture.WriteConfig(_root, factsPerRelation: 12, steps: 40);
+        string dir = Path.Combine(_root, "term");
+        using var p = Start("run", "--config", cfg, "--run-dir", dir);
+        var sw = Stopwatch.StartNew();
+        while (!p.HasExited && Markers(dir) < 1 && sw.Elapsed < TimeSpan.FromSeconds(120))
+            await Task.Delay(5);
+        Assert.False(p.HasExited, "the run finished before it could be signalled");
+        Process.Start("kill", ["-TERM", p.Id.ToString()])!.WaitForExit();
+        Assert.True(p.WaitForExit(60_000));
+        Assert.Equal(130, p.ExitCode);
+        var (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", dir, "--resume");
+        Assert.True(code == 0, err);
+        Assert.True(JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!["complete"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task BadConfigsExitWithTwoFromRunAsFromValidateConfig()
+    {
+        var variants = new (string Yaml, string Key)[]
+        {
+            ("run:\n  sed: 1\n", "run.sed"),
+            ("attribution:\n  steps: three\n", "attribution.steps"),
+            ("attribution:\n  steps: 0\n", "attribution.steps"),
+            ("attribution:\n  rule: middle\n", "attribution.rule"),
+            ("embedded_model:\n  d_model: 130\n", "embedded_model.d_model"),
+            ("data:\n  languages: en\n", "data.languages"),
+            ("data:\n  languages: [english]\n", "data.languages"),
+            ("pipeline:\n  queue_capacity: -1\n", "pipeline.queue_capacity"),
+            ("logging:\n  level: loud\n", "logging.level"),
+            ("model:\n  path: [a, b]\n", "model.path"),
+            ("run:\n  seed: 1\n  seed: 2\n", "run.seed"),
+            ("attribution:\n  nested:\n    deeper: 1\n", "attribution.nested"),
+        };
+        foreach (var (yaml, key) in variants)
+        {
+            string path = Path.Combine(_root, "bad.yaml");
+            File.WriteAllText(path, yaml);
+            foreach (var command in new[] { new[] { "validate-config", path }, new[] { "run", "--config", path, "--run-dir", Path.Combine(_root, "x") } })
+            {
+                var (code, _, err) = await Cli(command);
+                Assert.True(code == CliApp.ExitUsage, $"{command[0]} on {yaml.Replace('\n', ' ')}: exit {code}, {err}");
+                Assert.Contains(key, err);
+                Assert.DoesNotContain("   at ", err);
+            }
+        }
+        var (c, _, e) = await Cli("run", "--config", Path.Combine(_root, "missing.yaml"));
+        Assert.Equal(CliApp.ExitUsage, c);
+        Assert.Contains("missing.yaml", e);
+    }
+}
