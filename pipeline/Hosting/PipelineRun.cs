@@ -69,7 +69,9 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         double? trainingSeconds = null;
         if (modelPath == ModelOptions.Embedded)
         {
-            var (dir, report) = EmbeddedModel.EnsureTrained(C.EmbeddedModel, BenchmarkLoaders.EmbeddedDirectory(), ct: stoppingToken);
+            log.LogInformation("model: the embedded model (trained on first use, then cached in {Cache})", C.EmbeddedModel.CacheDir);
+            var (dir, report) = EmbeddedModel.EnsureTrained(C.EmbeddedModel, BenchmarkLoaders.EmbeddedDirectory(),
+                progress: TrainingProgressBar.ForStandardError(), ct: stoppingToken);
             modelPath = dir;
             trainingSeconds = report.Seconds;
         }
