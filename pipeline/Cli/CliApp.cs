@@ -16,6 +16,7 @@ public static class CliApp
         root.Subcommands.Add(ValidateConfigCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(ModelFetchCommand.Create());
+        root.Subcommands.Add(TrainEmbeddedCommand.Create());
         // Without a subcommand the pipeline runs its main job.
         root.SetAction((_, ct) => SelfCheckCommand.RunAsync(ct));
         return root;

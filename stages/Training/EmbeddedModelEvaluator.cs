@@ -1,0 +1,77 @@
+using KnPipeline.Stages.Models;
+using KnPipeline.Stages.Models.Core;
+using KnPipeline.Stages.Models.Tokenizers;
+using static TorchSharp.torch;
+
+namespace KnPipeline.Stages.Training;
+
+/// <summary>
+/// Evaluates a saved model folder exactly as the pipeline will use it: the model through <see cref="ModelLoader.Load"/>
+/// (the loader of real checkpoints), the tokenizer through <see cref="TokenizerFactory.FromModelFolder"/>, prompts
+/// through <c>EncodePrompt</c> and objects through <c>TargetIds</c>. A query is the text before [Y] of a subject-first
+/// template (a causal LM cannot be asked the others).
+/// </summary>
+public sealed class EmbeddedModelEvaluator : IDisposable
+{
+    private readonly TransformerLM _model;
+
+    public EmbeddedModelEvaluator(string modelDir)
+    {
+        _model = ModelLoader.Load(modelDir);
+        Tokenizer = TokenizerFactory.FromModelFolder(modelDir);
+        PadId = Tokenizer.EosId ?? Tokenizer.PadId ?? 0;
+    }
+
+    public ITextTokenizer Tokenizer { get; }
+
+    public TransformerLM Model => _model;
+
+    private int PadId { get; }
+
+    /// <summary>Per-language accuracy on every subject-first statement of <paramref name="benchmark"/>.</summary>
+    public IReadOnlyDictionary<string, LanguageAccuracy> Evaluate(EmbeddedBenchmark benchmark)
+    {
+        var result = new SortedDictionary<string, LanguageAccuracy>(StringComparer.Ordinal);
+        var statements = TrainingCorpus.Build(benchmark, 0, 0).Statements.Where(s => s.SubjectFirst).ToList();
+        foreach (var lang in benchmark.Languages)
+        {
+            var train = statements.Where(s => s.Language == lang.Code && s.IsTrain).Select(ToQuery).ToList();
+            var heldout = statements.Where(s => s.Language == lang.Code && !s.IsTrain).Select(ToQuery).ToList();
+            var tr = PromptScorer.Run(_model, train, PadId);
+            var ho = PromptScorer.Run(_model, heldout, PadId);
+            result[lang.Code] = new LanguageAccuracy(
+                Share(tr, s => s.FirstToken), Share(ho, s => s.FirstToken),
+                Share(tr, s => s.Greedy), Share(ho, s => s.Greedy), train.Count, heldout.Count);
+        }
+        return result;
+    }
+
+    /// <summary>The query of one statement, tokenized as the pipeline's tokenization stage does it.</summary>
+    public PromptScorer.Query ToQuery(FactStatement s) =>
+        new(Tokenizer.EncodePrompt(s.Prompt), Tokenizer.TargetIds(s.Object, s.SpaceBefore));
+
+    /// <summary>Greedy continuation of <paramref name="prompt"/>: up to <paramref name="maxTokens"/> tokens, stopping at EOS.</summary>
+    public string Complete(string prompt, int maxTokens = 8)
+    {
+        var ids = Tokenizer.EncodePrompt(prompt).ToList();
+        var generated = new List<int>();
+        for (int k = 0; k < maxTokens && ids.Count < _model.Config.MaxPositions; k++)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var input = tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Count]);
+            var logits = _model.Logits(new ForwardInputs { InputIds = input }, tensor(new long[] { ids.Count - 1 }));
+            int next = (int)logits.argmax(-1).item<long>();
+            if (next == Tokenizer.EosId)
+                break;
+            ids.Add(next);
+            generated.Add(next);
+        }
+        return Tokenizer.Decode(generated);
+    }
+
+    private static double Share(PromptScorer.Score[] scores, Func<PromptScorer.Score, bool> ok) =>
+        scores.Length == 0 ? double.NaN : scores.Count(ok) / (double)scores.Length;
+
+    public void Dispose() => _model.Dispose();
+}

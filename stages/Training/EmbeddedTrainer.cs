@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using KnPipeline.Stages.Models;
+using KnPipeline.Stages.Models.Core;
+using KnPipeline.Stages.Options;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace KnPipeline.Stages.Training;
+
+/// <summary>
+/// Trains the embedded GPT-2 (CONVENTIONS §2f): AdamW (betas 0.9/0.98, weight decay on matrices only), gradient
+/// norm clipped at 1, linear warm-up then cosine decay to 10% of the peak rate, length-bucketed batches in a seeded
+/// order, next-token cross-entropy on every token with object tokens weighted by <c>object_weight</c>, and an early
+/// stop once the first-token accuracy on a sample of training prompts reaches <c>target_accuracy</c> in every
+/// language. Deterministic on one machine: weights are drawn from a seeded generator, batch order from a seeded
+/// <see cref="Random"/>, and the libtorch thread count is fixed for the run (CPU kernels then reduce in a fixed order).
+/// </summary>
+public static class EmbeddedTrainer
+{
+    public const double Beta1 = 0.9, Beta2 = 0.98, ClipNorm = 1.0, FinalLearningRateFraction = 0.1, InitStd = 0.02;
+
+    /// <summary>Rows per length-sorted bucket, in batches: large enough for little padding, small enough to mix.</summary>
+    private const int BucketBatches = 16;
+
+    /// <summary>The GPT-2 config.json of the embedded model (Hugging Face keys).</summary>
+    public static JsonObject ModelConfigJson(EmbeddedModelOptions o, int vocabSize, int eosId, int maxPositions) => new()
+    {
+        ["architectures"] = new JsonArray("GPT2LMHeadModel"),
+        ["model_type"] = "gpt2",
+        ["vocab_size"] = vocabSize,
+        ["n_positions"] = maxPositions,
+        ["n_ctx"] = maxPositions,
+        ["n_embd"] = o.DModel,
+        ["n_layer"] = o.Layers,
+        ["n_head"] = o.Heads,
+        ["n_inner"] = o.Ffn,
+        ["activation_function"] = "gelu_new",
+        ["layer_norm_epsilon"] = 1e-5,
+        ["initializer_range"] = InitStd,
+        ["resid_pdrop"] = 0.0,
+        ["embd_pdrop"] = 0.0,
+        ["attn_pdrop"] = 0.0,
+        ["tie_word_embeddings"] = true,
+        ["bos_token_id"] = eosId,
+        ["eos_token_id"] = eosId,
+    };
+
+    /// <summary>Trains a new model on <paramref name="rows"/>; <paramref name="probe"/> is the early-stopping sample.</summary>
+    public static (TransformerLM Model, TrainingStats Stats) Train(
+        IReadOnlyList<TrainingRow> rows, IReadOnlyDictionary<string, List<PromptScorer.Query>> probe, ModelConfig config,
+        int padId, EmbeddedModelOptions o, EmbeddedTrainingScope scope, IProgress<TrainingProgress>? progress,
+        CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        torch.manual_seed(o.Seed);
+        var model = ModelLoader.Create(config);
+        Initialize(model, o.Seed);
+        model.train();
+        foreach (var p in model.parameters())
+            p.requires_grad = true;
+
+        var named = model.named_parameters().ToList();
+        var groups = new[]
+        {
+            new AdamW.ParamGroup(named.Where(p => p.parameter.dim() >= 2).Select(p => p.parameter), o.LearningRate,
+                                 Beta1, Beta2, 1e-8, o.WeightDecay),
+            new AdamW.ParamGroup(named.Where(p => p.parameter.dim() < 2).Select(p => p.parameter), o.LearningRate,
+                                 Beta1, Beta2, 1e-8, 0.0),
+        };
+        using var optimizer = optim.AdamW(groups, o.LearningRate, Beta1, Beta2, 1e-8, o.WeightDecay);
+
+        var random = new Random(o.Seed);
+        int stepsPerEpoch = (rows.Count + o.BatchSize - 1) / o.BatchSize;
+        int total = stepsPerEpoch * o.MaxEpochs;
+        if (scope.MaxSteps is int cap)
+            total = Math.Min(total, cap);
+        int warmup = Math.Max(1, (int)Math.Round(o.WarmupFraction * total));
+        // The early-stopping check runs twice per epoch (mid-epoch and at its end): a check costs a forward pass over
+        // a few hundred prompts, a fraction of a second, and stopping half an epoch sooner saves far more.
+        int checkEvery = Math.Max(1, (stepsPerEpoch + 1) / 2);
+        int step = 0, epoch = 0;
+        double lastLoss = double.NaN;
+        var log = new List<EpochRecord>();
+        bool reached = false;
+        while (epoch < o.MaxEpochs && step < total && !reached)
+        {
+            epoch++;
+            double lossSum = 0;
+            int lossSteps = 0, inEpoch = 0;
+            var batches = Batches(rows, o.BatchSize, random);
+            foreach (var batch in batches)
+            {
+                if (step >= total || reached)
+                    break;
+                ct.ThrowIfCancellationRequested();
+                double lr = LearningRate(step, total, warmup, o.LearningRate);
+                foreach (var g in optimizer.ParamGroups)
+                    g.LearningRate = lr;
+                double loss = Step(model, optimizer, batch, padId, o.ObjectWeight);
+                step++;
+                inEpoch++;
+                lossSum += loss;
+                lossSteps++;
+                progress?.Report(new TrainingProgress(epoch, o.MaxEpochs, step, total, lossSum / lossSteps, clock.Elapsed));
+                if (inEpoch % checkEvery == 0 || inEpoch == batches.Count || step == total)
+                {
+                    lastLoss = lossSum / lossSteps;
+                    double at = epoch - 1 + (double)inEpoch / batches.Count;
+                    var accuracy = ProbeAccuracy(model, probe, padId);
+                    model.train();
+                    reached = accuracy.Count > 0 && accuracy.Values.All(a => a >= o.TargetAccuracy);
+                    log.Add(new EpochRecord(Math.Round(at, 3), step, lastLoss, clock.Elapsed.TotalSeconds, accuracy));
+                    progress?.Report(new TrainingProgress(epoch, o.MaxEpochs, step, total, lastLoss, clock.Elapsed,
+                        string.Create(CultureInfo.InvariantCulture, $"epoch {at:F1}: loss {lastLoss:F4}, sampled train top-1 ") +
+                        string.Join(" ", accuracy.Select(kv => $"{kv.Key} {kv.Value.ToString("F3", CultureInfo.InvariantCulture)}")) +
+                        (reached ? $" (all >= {o.TargetAccuracy.ToString(CultureInfo.InvariantCulture)}: stopping)" : "")));
+                }
+            }
+        }
+        model.Freeze();
+        double epochs = log.Count > 0 ? log[^1].Epoch : 0;
+        return (model, new TrainingStats(epoch, epochs, step, lastLoss, clock.Elapsed.TotalSeconds, reached, log));
+    }
+
+    /// <summary>GPT-2's initialisation: N(0, 0.02) weights, output projections scaled by 1/√(2·layers), zero biases, unit norms.</summary>
+    public static void Initialize(TransformerLM model, int seed)
+    {
+        var gen = new Generator((ulong)seed);
+        double projStd = InitStd / Math.Sqrt(2.0 * model.NumLayers);
+        using var _ = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (name.Contains(".ln_", StringComparison.Ordinal) && name.EndsWith(".weight", StringComparison.Ordinal))
+                p.fill_(1.0);
+            else if (name.EndsWith(".bias", StringComparison.Ordinal))
+                p.zero_();
+            else
+                p.copy_(randn(p.shape, generator: gen) * (name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? projStd : InitStd));
+        }
+    }
+
+    /// <summary>Warm-up from lr/warmup to lr, then cosine decay to 10% of lr at the last planned step.</summary>
+    public static double LearningRate(int step, int total, int warmup, double peak)
+    {
+        if (step < warmup)
+            return peak * (step + 1) / warmup;
+        double progress = total > warmup ? (double)(step - warmup) / (total - warmup) : 1;
+        return peak * (FinalLearningRateFraction + (1 - FinalLearningRateFraction) * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+    }
+
+    /// <summary>
+    /// One epoch's batches: rows shuffled, cut into buckets of <see cref="BucketBatches"/> batches, each bucket sorted
+    /// by length (stable) and cut into batches, and the batches shuffled. All randomness comes from <paramref name="random"/>.
+    /// </summary>
+    public static List<TrainingRow[]> Batches(IReadOnlyList<TrainingRow> rows, int batchSize, Random random)
+    {
+        var order = Enumerable.Range(0, rows.Count).ToArray();
+        random.Shuffle(order);
+        var batches = new List<TrainingRow[]>();
+        int bucket = batchSize * BucketBatches;
+        for (int from = 0; from < order.Length; from += bucket)
+        {
+            var sorted = order.Skip(from).Take(bucket).Select(i => rows[i]).OrderBy(r => r.Ids.Length).ToArray();
+            for (int b = 0; b < sorted.Length; b += batchSize)
+                batches.Add(sorted.Skip(b).Take(batchSize).ToArray());
+        }
+        var shuffled = batches.ToArray();
+        random.Shuffle(shuffled);
+        return [.. shuffled];
+    }
+
+    /// <summary>
+    /// One optimiser step on a batch of sentences, each its own right-padded row (position j predicts token j + 1;
+    /// object tokens weigh <paramref name="objectWeight"/>, pads nothing). Returns the batch's weighted mean loss.
+    /// </summary>
+    private static double Step(TransformerLM model, OptimizerHelper optimizer, TrainingRow[] batch, int padId, double objectWeight)
+    {
+        using var scope = NewDisposeScope();
+        int b = batch.Length, t = batch.Max(r => r.Ids.Length);
+        var ids = new long[b * t];
+        var picks = new List<long>();
+        var targets = new List<long>();
+        var weights = new List<float>();
+        for (int i = 0; i < b; i++)
+        {
+            var r = batch[i];
+            for (int j = 0; j < t; j++)
+                ids[i * t + j] = j < r.Ids.Length ? r.Ids[j] : padId;
+            for (int j = 0; j + 1 < r.Ids.Length; j++)
+            {
+                picks.Add(i * t + j);
+                targets.Add(r.Ids[j + 1]);
+                bool isObject = j + 1 >= r.ObjectStart && j + 1 < r.ObjectStart + r.ObjectLength;
+                weights.Add(isObject ? (float)objectWeight : 1f);
+            }
+        }
+        var device = model.InputEmbedding.device;
+        // Right padding under a causal mask: real positions never attend to pads, so no attention mask is needed.
+        var hidden = model.FinalHidden(model.ForwardHidden(new ForwardInputs { InputIds = tensor(ids, [b, t], device: device) }));
+        // Only real positions go through the head, the costliest matmul ([n, d] × [d, vocab]).
+        var picked = hidden.reshape(b * t, -1).index_select(0, tensor(picks.ToArray(), device: device));
+        var logits = model.Head(picked);
+        var ce = nn.functional.cross_entropy(logits, tensor(targets.ToArray(), device: device), reduction: nn.Reduction.None);
+        var w = tensor(weights.ToArray(), device: device);
+        var loss = (ce * w).sum() / w.sum();
+        optimizer.zero_grad();
+        loss.backward();
+        nn.utils.clip_grad_norm_(model.parameters(), ClipNorm);
+        optimizer.step();
+        return loss.item<float>();
+    }
+
+    private static Dictionary<string, double> ProbeAccuracy(TransformerLM model,
+        IReadOnlyDictionary<string, List<PromptScorer.Query>> probe, int padId)
+    {
+        model.eval();
+        var result = new Dictionary<string, double>();
+        foreach (var (lang, queries) in probe)
+            if (queries.Count > 0)
+                result[lang] = PromptScorer.Run(model, queries, padId).Count(s => s.FirstToken) / (double)queries.Count;
+        return result;
+    }
+}
+
+/// <summary>
+/// One early-stopping check in training.json: how far training was (in epochs, e.g. 2.5), steps so far, the current
+/// epoch's mean loss so far, seconds so far, sampled training accuracy per language.
+/// </summary>
+public sealed record EpochRecord(double Epoch, int Steps, double Loss, double Seconds, IReadOnlyDictionary<string, double> SampledTrainAccuracy);
+
+/// <summary>What a training run did: epochs begun, epochs run (fractional when it stopped mid-epoch), steps, ….</summary>
+public sealed record TrainingStats(int Epochs, double EpochsRun, int Steps, double FinalLoss, double Seconds, bool ReachedTarget,
+                                   IReadOnlyList<EpochRecord> Log);

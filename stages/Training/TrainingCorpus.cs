@@ -1,0 +1,89 @@
+namespace KnPipeline.Stages.Training;
+
+/// <summary>
+/// What the embedded model learns from: every fact × every TRAINING template of its relation, in every language
+/// (held-out templates never enter training, nor the tokenizer), plus filler sentences (<see cref="FillerText"/>) so
+/// that they are <c>fillerFraction</c> of all training sentences. Held-out statements are kept for evaluation only.
+/// </summary>
+public sealed class TrainingCorpus
+{
+    private TrainingCorpus(IReadOnlyList<EmbeddedBenchmark.Language> languages, IReadOnlyList<FactStatement> statements,
+                           IReadOnlyList<FillerText.Sentence> filler)
+    {
+        Languages = languages;
+        Statements = statements;
+        Filler = filler;
+    }
+
+    public IReadOnlyList<EmbeddedBenchmark.Language> Languages { get; }
+
+    /// <summary>All statements, training and held-out, in benchmark order (language, fact, template).</summary>
+    public IReadOnlyList<FactStatement> Statements { get; }
+
+    public IReadOnlyList<FillerText.Sentence> Filler { get; }
+
+    public IEnumerable<FactStatement> TrainStatements => Statements.Where(s => s.IsTrain);
+
+    public static TrainingCorpus Build(EmbeddedBenchmark benchmark, double fillerFraction, int seed)
+    {
+        if (fillerFraction is < 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(fillerFraction), fillerFraction, "must be in [0, 1)");
+        var statements = new List<FactStatement>();
+        var filler = new List<FillerText.Sentence>();
+        var random = new Random(seed);
+        foreach (var lang in benchmark.Languages)
+        {
+            var facts = benchmark.Facts[lang.Code];
+            var byRelation = benchmark.Templates[lang.Code].GroupBy(t => t.Relation)
+                                      .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+            int trainCount = 0;
+            foreach (var fact in facts)
+            {
+                foreach (var template in byRelation.GetValueOrDefault(fact.Relation) ?? [])
+                {
+                    statements.Add(FactStatement.Create(lang, fact, template));
+                    if (template.IsTrain)
+                        trainCount++;
+                }
+            }
+            int fillerCount = (int)Math.Round(trainCount * fillerFraction / (1 - fillerFraction));
+            filler.AddRange(FillerText.Generate(lang, facts.SelectMany(f => new[] { f.Subject, f.Object }), fillerCount, random));
+        }
+        return new TrainingCorpus(benchmark.Languages, statements, filler);
+    }
+
+    /// <summary>Pre-token counts for the BPE trainer: training statements and filler, never held-out text.</summary>
+    public Dictionary<string, long> TokenizerWordCounts()
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var s in TrainStatements)
+            foreach (string w in s.TokenizerWords())
+                counts[w] = counts.GetValueOrDefault(w) + 1;
+        foreach (var f in Filler)
+            foreach (string w in ByteLevel.PreTokenize(f.Text, f.NameBoundaries.ToArray()))
+                counts[w] = counts.GetValueOrDefault(w) + 1;
+        return counts;
+    }
+
+    /// <summary>
+    /// The training rows: each sentence's ids followed by &lt;|endoftext|&gt;. No BOS is put in front, because the
+    /// tokenizer's add_bos_token is false (GPT-2's convention) and the pipeline's prompts therefore start without one:
+    /// the model must see sentences exactly as queries present them.
+    /// </summary>
+    public List<TrainingRow> Rows(ByteLevelBpe bpe)
+    {
+        var rows = new List<TrainingRow>();
+        int eos = bpe.EndOfTextId;
+        foreach (var s in TrainStatements)
+        {
+            int[] prompt = bpe.Encode(s.Prompt), obj = bpe.Encode(s.ObjectForm), rest = bpe.Encode(s.Rest);
+            rows.Add(new TrainingRow(s.Language, [.. prompt, .. obj, .. rest, eos], prompt.Length, obj.Length));
+        }
+        foreach (var f in Filler)
+            rows.Add(new TrainingRow(f.Language, [.. bpe.Encode(f.Text), eos], 0, 0));
+        return rows;
+    }
+}
+
+/// <summary>One training sentence: token ids (ending in EOS) and where the object's tokens are (length 0 for filler).</summary>
+public sealed record TrainingRow(string Language, int[] Ids, int ObjectStart, int ObjectLength);
