@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(AttributeCommand.Create());
         root.Subcommands.Add(DataCommand.Create(DataStatsCommand.CreateStats()));
         root.Subcommands.Add(ModelFetchCommand.Create());
+        root.Subcommands.Add(TrainEmbeddedCommand.Create());
         // Without a subcommand the pipeline runs its main job on the default config.
         root.SetAction((_, _) => RunCommand.RunDefaultAsync());
         return root;

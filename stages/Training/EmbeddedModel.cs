@@ -226,6 +226,7 @@ public static class EmbeddedModel
         {
             ["code_version"] = CodeVersion,
             ["train_seconds"] = Math.Round(stats.Seconds, 3),
+            ["epochs_run"] = stats.EpochsRun,
             ["reached_target"] = stats.ReachedTarget,
             ["scope"] = ScopeJson(scope),
             ["tokenizer"] = new JsonObject { ["merges"] = bpe.Merges.Count, ["vocab_size"] = bpe.VocabSize },

@@ -78,41 +78,51 @@ public static class EmbeddedTrainer
         if (scope.MaxSteps is int cap)
             total = Math.Min(total, cap);
         int warmup = Math.Max(1, (int)Math.Round(o.WarmupFraction * total));
+        // The early-stopping check runs twice per epoch (mid-epoch and at its end): a check costs a forward pass over
+        // a few hundred prompts, a fraction of a second, and stopping half an epoch sooner saves far more.
+        int checkEvery = Math.Max(1, (stepsPerEpoch + 1) / 2);
         int step = 0, epoch = 0;
-        double lastEpochLoss = double.NaN;
+        double lastLoss = double.NaN;
         var log = new List<EpochRecord>();
         bool reached = false;
         while (epoch < o.MaxEpochs && step < total && !reached)
         {
             epoch++;
             double lossSum = 0;
-            int lossSteps = 0;
-            foreach (var batch in Batches(rows, o.BatchSize, random))
+            int lossSteps = 0, inEpoch = 0;
+            var batches = Batches(rows, o.BatchSize, random);
+            foreach (var batch in batches)
             {
-                if (step >= total)
+                if (step >= total || reached)
                     break;
                 ct.ThrowIfCancellationRequested();
                 double lr = LearningRate(step, total, warmup, o.LearningRate);
                 foreach (var g in optimizer.ParamGroups)
                     g.LearningRate = lr;
-                double loss = Step(model, optimizer, batch, padId, o.ObjectWeight, random);
+                double loss = Step(model, optimizer, batch, padId, o.ObjectWeight);
                 step++;
+                inEpoch++;
                 lossSum += loss;
                 lossSteps++;
                 progress?.Report(new TrainingProgress(epoch, o.MaxEpochs, step, total, lossSum / lossSteps, clock.Elapsed));
+                if (inEpoch % checkEvery == 0 || inEpoch == batches.Count || step == total)
+                {
+                    lastLoss = lossSum / lossSteps;
+                    double at = epoch - 1 + (double)inEpoch / batches.Count;
+                    var accuracy = ProbeAccuracy(model, probe, padId);
+                    model.train();
+                    reached = accuracy.Count > 0 && accuracy.Values.All(a => a >= o.TargetAccuracy);
+                    log.Add(new EpochRecord(Math.Round(at, 3), step, lastLoss, clock.Elapsed.TotalSeconds, accuracy));
+                    progress?.Report(new TrainingProgress(epoch, o.MaxEpochs, step, total, lastLoss, clock.Elapsed,
+                        string.Create(CultureInfo.InvariantCulture, $"epoch {at:F1}: loss {lastLoss:F4}, sampled train top-1 ") +
+                        string.Join(" ", accuracy.Select(kv => $"{kv.Key} {kv.Value.ToString("F3", CultureInfo.InvariantCulture)}")) +
+                        (reached ? $" (all >= {o.TargetAccuracy.ToString(CultureInfo.InvariantCulture)}: stopping)" : "")));
+                }
             }
-            lastEpochLoss = lossSum / Math.Max(1, lossSteps);
-            var accuracy = ProbeAccuracy(model, probe, padId);
-            model.train();
-            reached = accuracy.Count > 0 && accuracy.Values.All(a => a >= o.TargetAccuracy);
-            log.Add(new EpochRecord(epoch, step, lastEpochLoss, clock.Elapsed.TotalSeconds, accuracy));
-            progress?.Report(new TrainingProgress(epoch, o.MaxEpochs, step, total, lastEpochLoss, clock.Elapsed,
-                $"epoch {epoch}: loss {lastEpochLoss.ToString("F4", CultureInfo.InvariantCulture)}, sampled train top-1 " +
-                string.Join(" ", accuracy.Select(kv => $"{kv.Key} {kv.Value.ToString("F3", CultureInfo.InvariantCulture)}")) +
-                (reached ? $" (all >= {o.TargetAccuracy.ToString(CultureInfo.InvariantCulture)}: stopping)" : "")));
         }
         model.Freeze();
-        return (model, new TrainingStats(epoch, step, lastEpochLoss, clock.Elapsed.TotalSeconds, reached, log));
+        double epochs = log.Count > 0 ? log[^1].Epoch : 0;
+        return (model, new TrainingStats(epoch, epochs, step, lastLoss, clock.Elapsed.TotalSeconds, reached, log));
     }
 
     /// <summary>GPT-2's initialisation: N(0, 0.02) weights, output projections scaled by 1/√(2·layers), zero biases, unit norms.</summary>
@@ -162,81 +172,44 @@ public static class EmbeddedTrainer
         return [.. shuffled];
     }
 
-    private static readonly double DebugClip = double.Parse(Environment.GetEnvironmentVariable("KN_CLIP") ?? "1.0", System.Globalization.CultureInfo.InvariantCulture);
-
-    private static readonly bool DebugPack = Environment.GetEnvironmentVariable("KN_PACK") != null;
-
-    /// <summary>Sentences of a batch laid into sequences of at most <paramref name="maxLength"/> tokens.</summary>
-    public static List<(int[] Ids, bool[] IsObject)> Pack(TrainingRow[] batch, int maxLength, bool pack)
-    {
-        var sequences = new List<(int[], bool[])>();
-        var ids = new List<int>();
-        var obj = new List<bool>();
-        foreach (var r in batch)
-        {
-            if (ids.Count > 0 && (!pack || ids.Count + r.Ids.Length > maxLength))
-            {
-                sequences.Add((ids.ToArray(), obj.ToArray()));
-                ids.Clear();
-                obj.Clear();
-            }
-            ids.AddRange(r.Ids);
-            for (int j = 0; j < r.Ids.Length; j++)
-                obj.Add(j >= r.ObjectStart && j < r.ObjectStart + r.ObjectLength);
-        }
-        if (ids.Count > 0)
-            sequences.Add((ids.ToArray(), obj.ToArray()));
-        return sequences;
-    }
-
-    private static readonly bool DebugShift = Environment.GetEnvironmentVariable("KN_SHIFT") != null;
-
-    private static double Step(TransformerLM model, OptimizerHelper optimizer, TrainingRow[] batch, int padId, double objectWeight, Random random)
+    /// <summary>
+    /// One optimiser step on a batch of sentences, each its own right-padded row (position j predicts token j + 1;
+    /// object tokens weigh <paramref name="objectWeight"/>, pads nothing). Returns the batch's weighted mean loss.
+    /// </summary>
+    private static double Step(TransformerLM model, OptimizerHelper optimizer, TrainingRow[] batch, int padId, double objectWeight)
     {
         using var scope = NewDisposeScope();
-        var seqs = Pack(batch, model.Config.MaxPositions, DebugPack);
-        int b = seqs.Count, t = seqs.Max(r => r.Ids.Length);
+        int b = batch.Length, t = batch.Max(r => r.Ids.Length);
         var ids = new long[b * t];
-        var pos = new long[b * t];
-        for (int i = 0; i < b; i++)
-        {
-            int room = model.Config.MaxPositions - seqs[i].Ids.Length;
-            int off = DebugShift && room > 0 && random.Next(2) == 1 ? random.Next(room + 1) : 0;
-            for (int j = 0; j < t; j++)
-                pos[i * t + j] = Math.Min(off + j, model.Config.MaxPositions - 1);
-        }
         var picks = new List<long>();
         var targets = new List<long>();
         var weights = new List<float>();
         for (int i = 0; i < b; i++)
         {
-            var (rIds, isObj) = seqs[i];
+            var r = batch[i];
             for (int j = 0; j < t; j++)
-                ids[i * t + j] = j < rIds.Length ? rIds[j] : padId;
-            // Position j predicts token j + 1; the object's tokens are weighted.
-            for (int j = 0; j + 1 < rIds.Length; j++)
+                ids[i * t + j] = j < r.Ids.Length ? r.Ids[j] : padId;
+            for (int j = 0; j + 1 < r.Ids.Length; j++)
             {
                 picks.Add(i * t + j);
-                targets.Add(rIds[j + 1]);
-                weights.Add(isObj[j + 1] ? (float)objectWeight : 1f);
+                targets.Add(r.Ids[j + 1]);
+                bool isObject = j + 1 >= r.ObjectStart && j + 1 < r.ObjectStart + r.ObjectLength;
+                weights.Add(isObject ? (float)objectWeight : 1f);
             }
         }
-        var sw = System.Diagnostics.Stopwatch.StartNew();
         var device = model.InputEmbedding.device;
         // Right padding under a causal mask: real positions never attend to pads, so no attention mask is needed.
-        var hidden = model.FinalHidden(model.ForwardHidden(new ForwardInputs { InputIds = tensor(ids, [b, t], device: device), PositionIds = tensor(pos, [b, t], device: device) }));
+        var hidden = model.FinalHidden(model.ForwardHidden(new ForwardInputs { InputIds = tensor(ids, [b, t], device: device) }));
+        // Only real positions go through the head, the costliest matmul ([n, d] × [d, vocab]).
         var picked = hidden.reshape(b * t, -1).index_select(0, tensor(picks.ToArray(), device: device));
         var logits = model.Head(picked);
         var ce = nn.functional.cross_entropy(logits, tensor(targets.ToArray(), device: device), reduction: nn.Reduction.None);
         var w = tensor(weights.ToArray(), device: device);
         var loss = (ce * w).sum() / w.sum();
-        loss.item<float>(); var tf = sw.Elapsed.TotalMilliseconds;
         optimizer.zero_grad();
-        loss.backward(); var tb = sw.Elapsed.TotalMilliseconds;
-        double norm = nn.utils.clip_grad_norm_(model.parameters(), DebugClip);
-        if (Environment.GetEnvironmentVariable("KN_DEBUG_NORM") != null && Random.Shared.Next(20) == 0) Console.Error.WriteLine($"norm {norm:F3}");
-        optimizer.step(); var ts = sw.Elapsed.TotalMilliseconds;
-        if (Environment.GetEnvironmentVariable("KN_TIME") != null) Console.Error.WriteLine($"B{b} T{t} N{picks.Count} fwd {tf:F0} bwd {tb-tf:F0} step {ts-tb:F0}");
+        loss.backward();
+        nn.utils.clip_grad_norm_(model.parameters(), ClipNorm);
+        optimizer.step();
         return loss.item<float>();
     }
 
@@ -252,9 +225,12 @@ public static class EmbeddedTrainer
     }
 }
 
-/// <summary>One epoch in training.json: steps so far, mean loss, seconds so far, sampled training accuracy.</summary>
-public sealed record EpochRecord(int Epoch, int Steps, double Loss, double Seconds, IReadOnlyDictionary<string, double> SampledTrainAccuracy);
+/// <summary>
+/// One early-stopping check in training.json: how far training was (in epochs, e.g. 2.5), steps so far, the current
+/// epoch's mean loss so far, seconds so far, sampled training accuracy per language.
+/// </summary>
+public sealed record EpochRecord(double Epoch, int Steps, double Loss, double Seconds, IReadOnlyDictionary<string, double> SampledTrainAccuracy);
 
-/// <summary>What a training run did.</summary>
-public sealed record TrainingStats(int Epochs, int Steps, double FinalLoss, double Seconds, bool ReachedTarget,
+/// <summary>What a training run did: epochs begun, epochs run (fractional when it stopped mid-epoch), steps, ….</summary>
+public sealed record TrainingStats(int Epochs, double EpochsRun, int Steps, double FinalLoss, double Seconds, bool ReachedTarget,
                                    IReadOnlyList<EpochRecord> Log);
