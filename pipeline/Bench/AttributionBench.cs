@@ -30,8 +30,9 @@ public static class AttributionBench
         using var naive = new IntegratedGradients(model, new AttributionSettings { Steps = steps, Algorithm = "naive" });
         // Warm-up: one batch (allocator, kernels, head buffers).
         fast.Run(Enumerable.Range(fastQueries, batch).Select(Q).ToList());
-        double rssWarm = BenchModels.RssMb(), rssMax = rssWarm;
         double matmulBefore = BenchModels.MatmulGflops();
+        // After the matmul reference too: its freed operands stay in the heap (MallocTuning) and are not growth.
+        double rssWarm = BenchModels.RssMb(), rssMax = rssWarm;
         var fastResults = new List<QueryAttribution>();
         var fastTime = CpuWall.Start();
         for (int i = 0; i < fastQueries; i += batch)
