@@ -1,43 +1,56 @@
 using System.Diagnostics;
 using KnPipeline.Stages.Attribution;
-using static TorchSharp.torch;
+using KnPipeline.Stages.Models.Core;
 
 namespace KnPipeline.Bench;
 
 /// <summary>
 /// <c>pipeline bench attribution</c>: the fast and the naive IG algorithm on a GPT-2-small-shaped random model, all
 /// layers, m = 20, measured in the same run against a plain matmul, with the largest difference between them.
+/// The machine may be shared, so every timed phase also records the process's CPU time: CPU seconds per wall second
+/// well below the thread count means other processes took the cores, and the matmul reference is measured right
+/// before and right after the fast run so that its mean saw the same load.
 /// </summary>
 public static class AttributionBench
 {
-    public sealed record Result(int Tokens, double FastQueriesPerS, double NaiveQueriesPerS, double Ratio, double Gflops,
-                                double MatmulGflops, double PeakMb, double MaxAbsDiff, double MaxRelDiff, int Batch);
+    public sealed record Result(int Tokens, int Batch, double FastQueriesPerS, double NaiveQueriesPerS, double Ratio,
+                                double FlopRatio, double Gflops, double NaiveGflops, double MatmulGflops,
+                                double MatmulBefore, double MatmulAfter, double FastCpuPerWall, double NaiveCpuPerWall,
+                                double FastGflopsPerCpuS, double PeakMb, double RssGrowthMb, double MaxAbsDiff,
+                                double MaxRelDiff, string Load);
 
-    public static Result Run(int tokens = 12, int fastQueries = 8, int naiveQueries = 1, int steps = 20, int batch = 2,
-                             Action<string>? log = null)
+    public static Result Run(TransformerLM model, int tokens = 12, int fastQueries = 8, int naiveQueries = 1, int steps = 20,
+                             int batch = 8, Action<string>? log = null)
     {
-        var model = BenchModels.Gpt2Small();
         var prompts = BenchModels.RandomPrompts(Math.Max(fastQueries, naiveQueries) + batch, tokens, model.VocabSize, 1);
         AttributionQuery Q(int i) => new($"q{i}", prompts[i], null, tokens - 1, [tokens - 1], [prompts[i][0]]);
-        double matmul = BenchModels.MatmulGflops();
-        log?.Invoke($"plain matmul: {matmul:F1} GFLOP/s");
+        string loadBefore = BenchModels.LoadAverage();
 
         using var fast = new IntegratedGradients(model, new AttributionSettings { Steps = steps, Algorithm = "fast" });
         using var naive = new IntegratedGradients(model, new AttributionSettings { Steps = steps, Algorithm = "naive" });
-        // Warm-up: one batch each way (allocator, kernels, head buffers).
-        fast.Run(Enumerable.Range(0, batch).Select(Q).ToList());
-        var sw = Stopwatch.StartNew();
+        // Warm-up: one batch (allocator, kernels, head buffers).
+        fast.Run(Enumerable.Range(fastQueries, batch).Select(Q).ToList());
+        double matmulBefore = BenchModels.MatmulGflops();
+        // After the matmul reference too: its freed operands stay in the heap (MallocTuning) and are not growth.
+        double rssWarm = BenchModels.RssMb(), rssMax = rssWarm;
         var fastResults = new List<QueryAttribution>();
+        var fastTime = CpuWall.Start();
         for (int i = 0; i < fastQueries; i += batch)
+        {
             fastResults.AddRange(fast.Run(Enumerable.Range(i, Math.Min(batch, fastQueries - i)).Select(Q).ToList()));
-        double fastS = sw.Elapsed.TotalSeconds;
-        log?.Invoke($"fast: {fastQueries} queries in {fastS:F2} s, peak {BenchModels.PeakMb():F0} MB so far");
-        sw.Restart();
+            rssMax = Math.Max(rssMax, BenchModels.RssMb());
+        }
+        var (fastS, fastCpu) = fastTime.Stop();
+        double matmulAfter = BenchModels.MatmulGflops();
+        double matmul = (matmulBefore + matmulAfter) / 2;
+        log?.Invoke($"{tokens} tokens, fast: {fastQueries} queries in {fastS:F2} s ({fastCpu / fastS:F2} CPU-s per s), " +
+                    $"matmul {matmulBefore:F1} before, {matmulAfter:F1} after, RSS {rssWarm:F0} MB after warm-up, {rssMax:F0} MB at most");
         var naiveResults = new List<QueryAttribution>();
+        var naiveTime = CpuWall.Start();
         for (int i = 0; i < naiveQueries; i++)
             naiveResults.AddRange(naive.Run([Q(i)]));
-        double naiveS = sw.Elapsed.TotalSeconds;
-        log?.Invoke($"naive: {naiveQueries} queries in {naiveS:F2} s");
+        var (naiveS, naiveCpu) = naiveTime.Stop();
+        log?.Invoke($"{tokens} tokens, naive: {naiveQueries} queries in {naiveS:F2} s ({naiveCpu / Math.Max(naiveS, 1e-9):F2} CPU-s per s)");
 
         double maxAbs = 0, maxRel = 0;
         for (int i = 0; i < naiveQueries; i++)
@@ -51,7 +64,28 @@ public static class AttributionBench
                 maxRel = Math.Max(maxRel, scale > 0 ? d / scale : d);
             }
         double fastQps = fastQueries / fastS, naiveQps = naiveQueries > 0 ? naiveQueries / naiveS : double.NaN;
-        double gflops = FlopCount.FastCausal(model.Config, tokens, steps, model.NumLayers) * fastQps / 1e9;
-        return new Result(tokens, fastQps, naiveQps, fastQps / naiveQps, gflops, matmul, BenchModels.PeakMb(), maxAbs, maxRel, batch);
+        double fastFlops = FlopCount.FastCausal(model.Config, tokens, steps, model.NumLayers);
+        double naiveFlops = FlopCount.Naive(model.Config, tokens, steps, model.NumLayers);
+        return new Result(tokens, batch, fastQps, naiveQps, fastQps / naiveQps, naiveFlops / fastFlops, fastFlops * fastQps / 1e9,
+                          naiveFlops * naiveQps / 1e9, matmul, matmulBefore, matmulAfter, fastCpu / fastS,
+                          naiveQueries > 0 ? naiveCpu / naiveS : double.NaN, fastFlops * fastQueries / fastCpu / 1e9,
+                          BenchModels.PeakMb(), rssMax - rssWarm, maxAbs, maxRel, $"{loadBefore} → {BenchModels.LoadAverage()}");
+    }
+
+    /// <summary>Wall and process CPU seconds of one phase.</summary>
+    private sealed class CpuWall
+    {
+        private readonly Stopwatch _wall = Stopwatch.StartNew();
+        private readonly TimeSpan _cpu = Cpu();
+
+        public static CpuWall Start() => new();
+
+        public (double Wall, double Cpu) Stop() => (_wall.Elapsed.TotalSeconds, (Cpu() - _cpu).TotalSeconds);
+
+        private static TimeSpan Cpu()
+        {
+            using var p = Process.GetCurrentProcess();
+            return p.TotalProcessorTime;
+        }
     }
 }

@@ -54,6 +54,31 @@ public static class BenchModels
         return Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, tokens).Select(_ => rng.Next(vocab)).ToArray()).ToArray();
     }
 
+    /// <summary>The resident set now, in MB.</summary>
+    public static double RssMb()
+    {
+        using var p = Process.GetCurrentProcess();
+        p.Refresh();
+        return p.WorkingSet64 / (1024.0 * 1024.0);
+    }
+
+    /// <summary>The 1-, 5- and 15-minute load averages (Linux), to show how busy a shared machine was.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "n/a";
+        }
+    }
+
     public static double PeakMb()
     {
         using var p = Process.GetCurrentProcess();

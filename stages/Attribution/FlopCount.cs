@@ -21,14 +21,18 @@ public static class FlopCount
 
     public static double HeadRow(ModelConfig c) => 2.0 * c.HiddenSize * c.VocabSize;
 
-    /// <summary>A full forward of T tokens with the head at every position.</summary>
-    public static double Forward(ModelConfig c, int tokens, bool headEverywhere = true)
+    /// <summary>One layer over a whole sequence of T tokens (causal: token t sees t keys; BERT: every token sees T).</summary>
+    public static double SequenceLayer(ModelConfig c, int tokens)
     {
-        double layers = 0;
+        double sum = 0;
         for (int t = 1; t <= tokens; t++)
-            layers += TokenLayer(c, c.Family == "bert" ? tokens : t);
-        return c.NumLayers * layers + (headEverywhere ? tokens : 1) * HeadRow(c);
+            sum += TokenLayer(c, c.Family == "bert" ? tokens : t);
+        return sum;
     }
+
+    /// <summary>A full forward of T tokens with the head at every position.</summary>
+    public static double Forward(ModelConfig c, int tokens, bool headEverywhere = true) =>
+        c.NumLayers * SequenceLayer(c, tokens) + (headEverywhere ? tokens : 1) * HeadRow(c);
 
     /// <summary>The fast causal algorithm for one query: one prefix pass, then (m+1) rows per layer l through l..L−1.</summary>
     public static double FastCausal(ModelConfig c, int tokens, int steps, int layers)
@@ -47,7 +51,20 @@ public static class FlopCount
         return prefix + 2 * (suffix + head);
     }
 
-    /// <summary>The naive algorithm: per layer, m copies through the whole model with the head everywhere, and back.</summary>
-    public static double Naive(ModelConfig c, int tokens, int steps, int layers) =>
-        Forward(c, tokens, headEverywhere: true) + layers * (steps + 1) * 2 * Forward(c, tokens, headEverywhere: true);
+    /// <summary>
+    /// The naive algorithm: one unmodified forward, then per layer l, m+1 copies through the whole model with the head
+    /// at every position, and their backward from the head down to the activation at layer l (the head over every
+    /// position, layers l+1..L−1, and layer l's FFN output projection; nothing below l needs a gradient).
+    /// </summary>
+    public static double Naive(ModelConfig c, int tokens, int steps, int layers)
+    {
+        double forward = Forward(c, tokens, headEverywhere: true);
+        double total = forward;
+        for (int l = 0; l < layers; l++)
+        {
+            double backward = tokens * HeadRow(c) + (c.NumLayers - 1 - l) * SequenceLayer(c, tokens) + tokens * 2.0 * c.HiddenSize * c.FfnWidth;
+            total += (steps + 1) * (forward + backward);
+        }
+        return total;
+    }
 }

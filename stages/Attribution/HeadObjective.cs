@@ -6,14 +6,17 @@ namespace KnPipeline.Stages.Attribution;
 /// <summary>
 /// F = p_t (or log p_t) of target tokens and its gradient with respect to the final hidden state, computed by hand
 /// outside autograd. The LM head is the largest matmul of attribution (a full softmax over the vocabulary for every
-/// α row, forward and backward), so it runs as a few large matmuls over vocabulary chunks into buffers that are kept
-/// between batches: each fresh [rows × vocabulary] output would otherwise be a new mapping that is page-faulted in.
+/// α row, forward and backward), so it runs as one online softmax over vocabulary chunks: each chunk's logits go
+/// into one kept buffer, are turned into exp(logit − chunk max) in place, and are multiplied back by the chunk's
+/// weights at once, while the buffer is still warm; running maxima rescale the partial sums (as flash attention
+/// does). The exponentials are computed once, the logits over the whole vocabulary never exist at the same time, and
+/// no fresh [rows × vocabulary] output is page-faulted in per batch.
 /// dF/dh = p_t·(W_t − softmax·W) for prob, W_t − softmax·W for logprob.
 /// </summary>
 public sealed class HeadObjective(TransformerLM model, string objective, int chunk = 8192) : IDisposable
 {
-    private readonly List<Tensor> _buffers = new();
-    private long _capacityRows;
+    private Tensor? _logits;   // flat, capacity ≥ rows × chunk
+    private Tensor? _product;  // [capacity rows, d]: one chunk's exp(logits)·W
 
     public bool LogProb { get; } = objective switch
     {
@@ -30,76 +33,76 @@ public sealed class HeadObjective(TransformerLM model, string objective, int chu
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var h = hidden.detach();
-        long n = h.shape[0];
+        var h = hidden.detach().contiguous();
+        long n = h.shape[0], d = h.shape[1];
         var w = model.HeadWeight;
         var bias = model.HeadBias;
         long vocab = w.shape[0];
-        var chunks = Chunks(vocab);
-        EnsureBuffers(n, chunks, h);
-        var views = new Tensor[chunks.Count];
-        Tensor? runMax = null;
-        for (int c = 0; c < chunks.Count; c++)
+        long width = Math.Min(chunk, vocab);
+        bool grad = rowWeights is not null;
+        EnsureBuffers(n, width, d, h);
+        Tensor? runMax = null, sumExp = null, acc = null;
+        for (long start = 0; start < vocab; start += width)
         {
-            var (start, len) = chunks[c];
-            var v = _buffers[c].narrow(0, 0, n);
-            v.addmm_(h, w.narrow(0, start, len).t(), beta: 0, alpha: 1);
+            long len = Math.Min(width, vocab - start);
+            var wc = w.narrow(0, start, len);
+            // A contiguous [n, len] view of the flat buffer, so the GEMM writes it with no leading-dimension gap.
+            var v = _logits!.narrow(0, 0, n * len).view(n, len);
+            v.addmm_(h, wc.t(), beta: 0, alpha: 1);
             if (bias is not null)
                 v.add_(bias.narrow(0, start, len));
-            views[c] = v;
             var m = v.amax([1]);
-            runMax = runMax is null ? m : maximum(runMax, m);
+            var e = v.sub_(m.unsqueeze(1)).exp_();
+            var s = e.sum([1]);
+            Tensor? prod = grad ? _product!.narrow(0, 0, n).addmm_(e, wc, beta: 0, alpha: 1) : null;
+            if (runMax is null)
+            {
+                runMax = m;
+                sumExp = s;
+                acc = prod?.clone();
+                continue;
+            }
+            // Rescale what was summed against the old maximum and what this chunk summed against its own.
+            var newMax = maximum(runMax, m);
+            var oldScale = (runMax - newMax).exp_();
+            var newScale = (m - newMax).exp_();
+            sumExp = sumExp!.mul_(oldScale).add_(s.mul_(newScale));
+            if (prod is not null)
+                acc = acc!.mul_(oldScale.unsqueeze(1)).addcmul_(prod, newScale.unsqueeze(1), 1);
+            runMax = newMax;
         }
-        // logsumexp over chunks, stable against the running maximum.
-        var sumExp = zeros_like(runMax!);
-        foreach (var v in views)
-            sumExp.add_((v - runMax!.unsqueeze(1)).exp_().sum(1));
-        var lse = runMax!.add(sumExp.log_());
-        var targetLogit = (h * w.index_select(0, targets)).sum(1);
+        var lse = runMax!.add(sumExp!.log());
+        var wt = w.index_select(0, targets);
+        var targetLogit = (h * wt).sum(1);
         if (bias is not null)
             targetLogit = targetLogit + bias.index_select(0, targets);
         var logp = targetLogit - lse;
         var f = LogProb ? logp : logp.exp();
-        if (rowWeights is null)
+        if (!grad)
             return (f.MoveToOuterDisposeScope(), null);
-        // softmax · W, accumulated chunk by chunk in place of the logits.
-        var pw = zeros_like(h);
-        for (int c = 0; c < chunks.Count; c++)
-        {
-            var (start, len) = chunks[c];
-            var p = views[c].sub_(lse.unsqueeze(1)).exp_();
-            pw.addmm_(p, w.narrow(0, start, len), beta: 1, alpha: 1);
-        }
-        var grad = w.index_select(0, targets) - pw;
-        var scale = LogProb ? rowWeights : rowWeights * logp.exp();
-        grad.mul_(scale.unsqueeze(1).to_type(grad.dtype));
-        return (f.MoveToOuterDisposeScope(), grad.MoveToOuterDisposeScope());
+        // softmax · W = acc / Σexp (both relative to the same running maximum).
+        var gradH = wt.sub_(acc!.div_(sumExp!.unsqueeze(1)));
+        var scale = LogProb ? rowWeights! : rowWeights! * logp.exp();
+        gradH.mul_(scale.unsqueeze(1).to_type(gradH.dtype));
+        return (f.MoveToOuterDisposeScope(), gradH.MoveToOuterDisposeScope());
     }
 
-    private List<(long Start, long Len)> Chunks(long vocab)
+    private void EnsureBuffers(long rows, long width, long d, Tensor like)
     {
-        var list = new List<(long, long)>();
-        for (long s = 0; s < vocab; s += chunk)
-            list.Add((s, Math.Min(chunk, vocab - s)));
-        return list;
-    }
-
-    private void EnsureBuffers(long rows, List<(long Start, long Len)> chunks, Tensor like)
-    {
-        if (rows <= _capacityRows && _buffers.Count == chunks.Count && _buffers[0].dtype == like.dtype && _buffers[0].device.ToString() == like.device.ToString())
+        bool fits = _logits is not null && _product is not null && _logits.shape[0] >= rows * width && _product.shape[0] >= rows &&
+                    _product.shape[1] == d && _logits.dtype == like.dtype && _logits.device.ToString() == like.device.ToString();
+        if (fits)
             return;
-        foreach (var b in _buffers)
-            b.Dispose();
-        _buffers.Clear();
-        _capacityRows = Math.Max(rows, _capacityRows);
-        foreach (var (_, len) in chunks)
-            _buffers.Add(empty(_capacityRows, len, dtype: like.dtype, device: like.device).DetachFromDisposeScope());
+        long capacity = Math.Max(rows, _product?.shape[0] ?? 0);
+        Dispose();
+        _logits = empty(capacity * width, dtype: like.dtype, device: like.device).DetachFromDisposeScope();
+        _product = empty(capacity, d, dtype: like.dtype, device: like.device).DetachFromDisposeScope();
     }
 
     public void Dispose()
     {
-        foreach (var b in _buffers)
-            b.Dispose();
-        _buffers.Clear();
+        _logits?.Dispose();
+        _product?.Dispose();
+        _logits = _product = null;
     }
 }

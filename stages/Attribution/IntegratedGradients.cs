@@ -37,6 +37,8 @@ public sealed class IntegratedGradients : IDisposable
             throw new ArgumentOutOfRangeException(nameof(settings), $"layers must lie in 0..{model.NumLayers - 1}");
         _head = new HeadObjective(model, settings.Objective, settings.HeadChunk);
         _padId = padId;
+        // Attribution frees and reallocates many MB per layer: keep freed blocks instead of re-faulting fresh mappings.
+        MallocTuning.Apply();
     }
 
     public IReadOnlyList<double> Alphas => _alphas;
