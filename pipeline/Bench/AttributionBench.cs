@@ -31,20 +31,23 @@ public static class AttributionBench
         // Warm-up: one batch (allocator, kernels, head buffers).
         fast.Run(Enumerable.Range(fastQueries, batch).Select(Q).ToList());
         double matmulBefore = BenchModels.MatmulGflops();
-        // After the matmul reference too: its freed operands stay in the heap (MallocTuning) and are not growth.
         double rssWarm = BenchModels.RssMb(), rssMax = rssWarm;
+        double? rssFirst = null;
         var fastResults = new List<QueryAttribution>();
         var fastTime = CpuWall.Start();
         for (int i = 0; i < fastQueries; i += batch)
         {
             fastResults.AddRange(fast.Run(Enumerable.Range(i, Math.Min(batch, fastQueries - i)).Select(Q).ToList()));
-            rssMax = Math.Max(rssMax, BenchModels.RssMb());
+            // Growth is counted from the end of the first timed batch: a steady state must not grow at all.
+            double rss = BenchModels.RssMb();
+            rssFirst ??= rss;
+            rssMax = Math.Max(rssMax, rss);
         }
         var (fastS, fastCpu) = fastTime.Stop();
         double matmulAfter = BenchModels.MatmulGflops();
         double matmul = (matmulBefore + matmulAfter) / 2;
         log?.Invoke($"{tokens} tokens, fast: {fastQueries} queries in {fastS:F2} s ({fastCpu / fastS:F2} CPU-s per s), " +
-                    $"matmul {matmulBefore:F1} before, {matmulAfter:F1} after, RSS {rssWarm:F0} MB after warm-up, {rssMax:F0} MB at most");
+                    $"matmul {matmulBefore:F1} before, {matmulAfter:F1} after, RSS {rssWarm:F0} MB after warm-up, {rssFirst:F0} MB after the first batch, {rssMax:F0} MB at most");
         var naiveResults = new List<QueryAttribution>();
         var naiveTime = CpuWall.Start();
         for (int i = 0; i < naiveQueries; i++)
@@ -69,7 +72,7 @@ public static class AttributionBench
         return new Result(tokens, batch, fastQps, naiveQps, fastQps / naiveQps, naiveFlops / fastFlops, fastFlops * fastQps / 1e9,
                           naiveFlops * naiveQps / 1e9, matmul, matmulBefore, matmulAfter, fastCpu / fastS,
                           naiveQueries > 0 ? naiveCpu / naiveS : double.NaN, fastFlops * fastQueries / fastCpu / 1e9,
-                          BenchModels.PeakMb(), rssMax - rssWarm, maxAbs, maxRel, $"{loadBefore} → {BenchModels.LoadAverage()}");
+                          BenchModels.PeakMb(), rssMax - rssFirst!.Value, maxAbs, maxRel, $"{loadBefore} → {BenchModels.LoadAverage()}");
     }
 
     /// <summary>Wall and process CPU seconds of one phase.</summary>

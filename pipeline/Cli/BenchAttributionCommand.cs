@@ -39,7 +39,7 @@ public static class BenchAttributionCommand
                     $"(matmul FLOPs {r.FlopRatio:F1}x); fast {r.Gflops:F1} GFLOP/s = {100 * r.Gflops / r.MatmulGflops:F0}% of matmul " +
                     $"{r.MatmulGflops:F1} (before {r.MatmulBefore:F1}, after {r.MatmulAfter:F1}), naive {r.NaiveGflops:F1} GFLOP/s; " +
                     $"CPU-s per s: fast {r.FastCpuPerWall:F2}, naive {r.NaiveCpuPerWall:F2} of {TorchSharp.torch.get_num_threads()} threads, " +
-                    $"fast {r.FastGflopsPerCpuS:F1} GFLOP per CPU-s; load {r.Load}; peak {r.PeakMb:F0} MB, RSS growth over the fast batches " +
+                    $"fast {r.FastGflopsPerCpuS:F1} GFLOP per CPU-s; load {r.Load}; peak {r.PeakMb:F0} MB, RSS growth after the first fast batch " +
                     $"{r.RssGrowthMb:F0} MB; max |fast−naive| {r.MaxAbsDiff:G3} ({r.MaxRelDiff:G3} of layer max)");
             }
             var first = results[0];

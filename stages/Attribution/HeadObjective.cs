@@ -40,6 +40,9 @@ public sealed class HeadObjective(TransformerLM model, string objective, int chu
         long vocab = w.shape[0];
         long width = Math.Min(chunk, vocab);
         bool grad = rowWeights is not null;
+        // The running maxima, sums and softmax·W accumulate in float32 even for half-precision models: they add up
+        // a whole vocabulary. The [rows × chunk] work stays in the model's dtype.
+        var acc32 = h.dtype is ScalarType.Float16 or ScalarType.BFloat16 ? ScalarType.Float32 : h.dtype;
         EnsureBuffers(n, width, d, h);
         Tensor? runMax = null, sumExp = null, acc = null;
         for (long start = 0; start < vocab; start += width)
@@ -51,10 +54,11 @@ public sealed class HeadObjective(TransformerLM model, string objective, int chu
             v.addmm_(h, wc.t(), beta: 0, alpha: 1);
             if (bias is not null)
                 v.add_(bias.narrow(0, start, len));
-            var m = v.amax([1]);
-            var e = v.sub_(m.unsqueeze(1)).exp_();
-            var s = e.sum([1]);
-            Tensor? prod = grad ? _product!.narrow(0, 0, n).addmm_(e, wc, beta: 0, alpha: 1) : null;
+            var mc = v.amax([1]);
+            var e = v.sub_(mc.unsqueeze(1)).exp_();
+            var m = mc.to_type(acc32);
+            var s = e.sum([1], type: acc32);
+            Tensor? prod = grad ? _product!.narrow(0, 0, n).addmm_(e, wc, beta: 0, alpha: 1).to_type(acc32) : null;
             if (runMax is null)
             {
                 runMax = m;
@@ -72,18 +76,18 @@ public sealed class HeadObjective(TransformerLM model, string objective, int chu
             runMax = newMax;
         }
         var lse = runMax!.add(sumExp!.log());
-        var wt = w.index_select(0, targets);
-        var targetLogit = (h * wt).sum(1);
+        var wt = w.index_select(0, targets).to_type(acc32);
+        var targetLogit = (h.to_type(acc32) * wt).sum(1);
         if (bias is not null)
-            targetLogit = targetLogit + bias.index_select(0, targets);
+            targetLogit = targetLogit + bias.index_select(0, targets).to_type(acc32);
         var logp = targetLogit - lse;
         var f = LogProb ? logp : logp.exp();
         if (!grad)
             return (f.MoveToOuterDisposeScope(), null);
         // softmax · W = acc / Σexp (both relative to the same running maximum).
         var gradH = wt.sub_(acc!.div_(sumExp!.unsqueeze(1)));
-        var scale = LogProb ? rowWeights! : rowWeights! * logp.exp();
-        gradH.mul_(scale.unsqueeze(1).to_type(gradH.dtype));
+        var scale = LogProb ? rowWeights!.to_type(acc32) : rowWeights!.to_type(acc32) * logp.exp();
+        gradH = gradH.mul_(scale.unsqueeze(1)).to_type(h.dtype);
         return (f.MoveToOuterDisposeScope(), gradH.MoveToOuterDisposeScope());
     }
 

@@ -16,8 +16,10 @@ public sealed class BertModel : TransformerLM
     private readonly ModuleList<nn.Module> _layers;
     private readonly Linear _transformDense;
     private readonly LayerNorm _transformNorm;
-    private readonly Parameter _headBias;
-    private readonly Parameter? _decoder;
+    // The head's parameters are read through the modules that register them, never cached: Module.to(dtype or
+    // device) replaces registered parameters and disposes the old ones, so a cached Parameter would go stale.
+    private readonly nn.Module _biasOwner;
+    private readonly nn.Module? _decoderOwner;
 
     public BertModel(ModelConfig c) : base("bert", c)
     {
@@ -28,25 +30,26 @@ public sealed class BertModel : TransformerLM
             new Holder("body", ("embeddings", _emb), ("encoder", new Holder("encoder", ("layer", _layers)))));
         _transformDense = nn.Linear(c.HiddenSize, c.HiddenSize);
         _transformNorm = nn.LayerNorm(c.HiddenSize, c.NormEps);
-        _headBias = new Parameter(zeros(c.VocabSize));
-        if (!c.TieWordEmbeddings)
-            _decoder = new Parameter(empty(c.VocabSize, c.HiddenSize));
+        var headBias = new Parameter(zeros(c.VocabSize));
+        _decoderOwner = c.TieWordEmbeddings ? null : ParamHolder("decoder", "weight", new Parameter(empty(c.VocabSize, c.HiddenSize)));
         if (roberta)
         {
             var head = new Holder("lm_head", ("dense", _transformDense), ("layer_norm", _transformNorm));
-            head.register_parameter("bias", _headBias);
-            if (_decoder is not null)
-                head.register_module("decoder", ParamHolder("decoder", "weight", _decoder));
+            head.register_parameter("bias", headBias);
+            if (_decoderOwner is not null)
+                head.register_module("decoder", _decoderOwner);
             register_module("lm_head", head);
+            _biasOwner = head;
         }
         else
         {
             var predictions = new Holder("predictions",
                 ("transform", new Holder("transform", ("dense", _transformDense), ("LayerNorm", _transformNorm))));
-            predictions.register_parameter("bias", _headBias);
-            if (_decoder is not null)
-                predictions.register_module("decoder", ParamHolder("decoder", "weight", _decoder));
+            predictions.register_parameter("bias", headBias);
+            if (_decoderOwner is not null)
+                predictions.register_module("decoder", _decoderOwner);
             register_module("cls", new Holder("cls", ("predictions", predictions)));
+            _biasOwner = predictions;
         }
     }
 
@@ -108,9 +111,9 @@ public sealed class BertModel : TransformerLM
 
     public override Tensor FinalHidden(Tensor x) => _transformNorm.call(nn.functional.gelu(_transformDense.call(x)));
 
-    public override Tensor HeadWeight => _decoder ?? _emb.word_embeddings.weight!;
+    public override Tensor HeadWeight => _decoderOwner?.get_parameter("weight") ?? _emb.word_embeddings.weight!;
 
-    public override Tensor? HeadBias => _headBias;
+    public override Tensor? HeadBias => _biasOwner.get_parameter("bias");
 
     public override Tensor InputEmbedding => _emb.word_embeddings.weight!;
 

@@ -9,7 +9,8 @@ namespace KnPipeline.Stages.Models.Gpt2;
 public sealed class Gpt2Model : TransformerLM
 {
     private readonly Gpt2Body _transformer;
-    private readonly Parameter? _lmHead;
+    // The module, not its weight: Module.to(dtype or device) replaces parameters, so a cached Parameter would go stale.
+    private readonly Linear? _lmHead;
 
     public Gpt2Model(ModelConfig config) : base("gpt2", config)
     {
@@ -19,7 +20,7 @@ public sealed class Gpt2Model : TransformerLM
         {
             var head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
             register_module("lm_head", head);
-            _lmHead = head.weight;
+            _lmHead = head;
         }
     }
 
@@ -59,7 +60,7 @@ public sealed class Gpt2Model : TransformerLM
 
     public override Tensor FinalHidden(Tensor x) => _transformer.ln_f.call(x);
 
-    public override Tensor HeadWeight => _lmHead ?? _transformer.wte.weight!;
+    public override Tensor HeadWeight => _lmHead?.weight ?? _transformer.wte.weight!;
 
     public override Tensor? HeadBias => null;
 

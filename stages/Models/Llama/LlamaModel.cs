@@ -12,7 +12,8 @@ namespace KnPipeline.Stages.Models.Llama;
 public sealed class LlamaModel : TransformerLM
 {
     private readonly LlamaBody _model;
-    private readonly Parameter? _lmHead;
+    // The module, not its weight: Module.to(dtype or device) replaces parameters, so a cached Parameter would go stale.
+    private readonly Linear? _lmHead;
     private readonly Tensor _invFreq;
 
     public LlamaModel(ModelConfig config) : base("llama", config)
@@ -23,7 +24,7 @@ public sealed class LlamaModel : TransformerLM
         {
             var head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
             register_module("lm_head", head);
-            _lmHead = head.weight;
+            _lmHead = head;
         }
         int half = config.HeadDim / 2;
         // Built in float64 and kept as a non-persistent buffer so that load_state_dict never expects it.
@@ -87,7 +88,7 @@ public sealed class LlamaModel : TransformerLM
 
     public override Tensor FinalHidden(Tensor x) => _model.norm.call(x);
 
-    public override Tensor HeadWeight => _lmHead ?? _model.embed_tokens.weight!;
+    public override Tensor HeadWeight => _lmHead?.weight ?? _model.embed_tokens.weight!;
 
     public override Tensor? HeadBias => null;
 
