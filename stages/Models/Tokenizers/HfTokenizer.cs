@@ -31,22 +31,23 @@ public sealed class HfTokenizer : ITextTokenizer
         _preTokenizer = preTokenizer;
         _decoder = decoder;
         _added = new AddedVocabulary(addedTokens, normalizer);
-        _special = SpecialTokenIds.Resolve(config, TokenToId, specialDefaults);
+        var special = SpecialTokenIds.Resolve(config, TokenToId, specialDefaults);
+        // The model's own unknown token when the configuration names none.
+        _special = special with { Unk = special.Unk ?? (model.UnkToken is { } unk ? TokenToId(unk) : null) };
 
-        if (postProcessing != null)
-        {
-            _promptPrefix = postProcessing.Prefix;
-            // A prompt is continued by the model, so an EOS the template appends (LLaMA with add_eos_token) is left
-            // out; a separator that is also EOS (RoBERTa's </s>) stays, masked LMs expect it.
-            bool dropEos = _special.Eos is int eos && postProcessing.Suffix.Length > 0 &&
-                           postProcessing.Suffix[^1] == eos && _special.Sep != eos;
-            _promptSuffix = dropEos ? postProcessing.Suffix[..^1] : postProcessing.Suffix;
-        }
-        else
-        {
-            _promptPrefix = config.AddBosToken == true && _special.Bos is int bos ? [bos] : [];
-            _promptSuffix = [];
-        }
+        // The post_processor decides, except that an explicit add_bos_token wins, as transformers' fast LLaMA/Gemma
+        // tokenizers rebuild their template from it.
+        int[] prefix = postProcessing?.Prefix ?? [];
+        if (config.AddBosToken == true && prefix.Length == 0 && _special.Bos is int bos)
+            prefix = [bos];
+        else if (config.AddBosToken == false && prefix.Length == 1 && prefix[0] == _special.Bos)
+            prefix = [];
+        _promptPrefix = prefix;
+        int[] suffix = postProcessing?.Suffix ?? [];
+        // A prompt is continued by the model, so an EOS the template appends (LLaMA with add_eos_token) is left out;
+        // a separator that is also EOS (RoBERTa's </s>) stays, masked LMs expect it.
+        bool dropEos = _special.Eos is int eos && suffix.Length > 0 && suffix[^1] == eos && _special.Sep != eos;
+        _promptSuffix = dropEos ? suffix[..^1] : suffix;
         VocabSize = model.VocabSize + _added.Tokens.Count(t => model.TokenToId(t.Content) == null);
     }
 

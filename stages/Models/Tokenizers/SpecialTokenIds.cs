@@ -21,6 +21,13 @@ public sealed record SpecialTokenIds(int? Bos, int? Eos, int? Pad, int? Unk, int
         ["bos_token"] = "<|endoftext|>", ["eos_token"] = "<|endoftext|>", ["unk_token"] = "<|endoftext|>",
     };
 
+    /// <summary>RobertaTokenizer's defaults.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> RobertaDefaults = new Dictionary<string, string>
+    {
+        ["bos_token"] = "<s>", ["eos_token"] = "</s>", ["sep_token"] = "</s>", ["cls_token"] = "<s>",
+        ["unk_token"] = "<unk>", ["pad_token"] = "<pad>", ["mask_token"] = "<mask>",
+    };
+
     /// <summary>LlamaTokenizer's defaults.</summary>
     internal static readonly IReadOnlyDictionary<string, string> SentencePieceDefaults = new Dictionary<string, string>
     {

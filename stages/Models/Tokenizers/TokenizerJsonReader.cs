@@ -40,6 +40,7 @@ internal static class TokenizerJsonReader
 
             // Family defaults only fill roles the folder's configuration leaves open, and only with tokens that exist.
             var defaults = model.Kind == "wordpiece" ? SpecialTokenIds.BertDefaults
+                : post?.IsRoberta == true ? SpecialTokenIds.RobertaDefaults
                 : TokenToId("<|endoftext|>") != null ? SpecialTokenIds.Gpt2Defaults
                 : SpecialTokenIds.SentencePieceDefaults;
             return new HfTokenizer("tokenizer.json/" + model.Kind, model, normalizer, preTokenizer, decoder, added,

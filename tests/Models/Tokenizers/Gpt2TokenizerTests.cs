@@ -140,4 +140,51 @@ public class Gpt2TokenizerTests
         // A grapheme takes the rule of its shortest matching prefix, dropping the rest (HF's spm_precompiled).
         Assert.Equal("é", Normalized("e\u0301\u0301"));
     }
+
+    [SharedFact(Dir + "/tokenizer.json")]
+    public void RobertaStyleProcessingWrapsPromptsAndLStripMaskAbsorbsTheSpace()
+    {
+        var root = JsonNode.Parse(File.ReadAllText(SharedData.Path(Dir, "tokenizer.json")))!;
+        var added = root["added_tokens"]!.AsArray();
+        foreach (var (id, content, lstrip) in (ValueTuple<int, string, bool>[])
+                 [(50257, "<s>", false), (50258, "</s>", false), (50259, "<mask>", true), (50260, "<pad>", false)])
+            added.Add(new JsonObject
+            {
+                ["id"] = id, ["content"] = content, ["single_word"] = false, ["lstrip"] = lstrip, ["rstrip"] = false,
+                ["normalized"] = false, ["special"] = true,
+            });
+        root["post_processor"] = JsonNode.Parse(
+            """{"type": "RobertaProcessing", "sep": ["</s>", 50258], "cls": ["<s>", 50257], "trim_offsets": true}""");
+        using var dir = new TempFolder();
+        var tok = HfTokenizer.FromTokenizerJson(dir.Write("tokenizer.json", root.ToJsonString()));
+
+        // RoBERTa's names resolve with no tokenizer_config.json (transformers' RobertaTokenizer defaults).
+        Assert.Equal((50257, 50258, 50259, 50260), (tok.ClsId!.Value, tok.SepId!.Value, tok.MaskId!.Value, tok.PadId!.Value));
+        // "<mask>" has lstrip: the space before it goes with it, so " is" is followed by the mask id, not by "Ġ".
+        Assert.Equal([50257, 40313, 318, 50259, 13, 50258], tok.EncodePrompt("Paris is <mask>."));
+        Assert.Equal(50257 + 4, tok.VocabSize);
+    }
+
+    [SharedFact(Dir + "/tokenizer.json")]
+    public void Qwen2StyleNfcAndArrayMergesMatchTheGpt2Ids()
+    {
+        var root = JsonNode.Parse(File.ReadAllText(SharedData.Path(Dir, "tokenizer.json")))!;
+        root["normalizer"] = JsonNode.Parse("""{"type": "NFC"}""");
+        root["pre_tokenizer"] = JsonNode.Parse("""
+            {"type": "Sequence", "pretokenizers": [
+              {"type": "Split", "pattern": {"Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"},
+               "behavior": "Isolated", "invert": false},
+              {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": false, "use_regex": false}]}
+            """);
+        var merges = root["model"]!["merges"]!.AsArray();
+        root["model"]!["merges"] = new JsonArray(
+            [.. merges.Select(m => (JsonNode)new JsonArray([.. m!.GetValue<string>().Split(' ').Select(x => (JsonNode)x!)]))]);
+        using var dir = new TempFolder();
+        var tok = HfTokenizer.FromTokenizerJson(dir.Write("tokenizer.json", root.ToJsonString()));
+
+        // Every digit alone (\p{N}); NFC composes "e" + U+0301 into "é" before the byte-level step.
+        Assert.Equal([16, 17, 18], tok.Encode("123"));
+        Assert.Equal(tok.Encode("café"), tok.Encode("cafe\u0301"));
+        Assert.Equal([464, 3139, 286, 4881, 318, 6342], tok.Encode("The capital of France is Paris"));
+    }
 }

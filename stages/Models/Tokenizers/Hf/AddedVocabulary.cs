@@ -47,8 +47,6 @@ internal sealed class AddedVocabulary
 
     public string? IdToToken(int id) => _byId.TryGetValue(id, out var t) ? t.Content : null;
 
-    public bool IsSpecial(int id) => _byId.TryGetValue(id, out var t) && t.Special;
-
     private void Index(Dictionary<char, List<string>> index, string form, AddedToken t)
     {
         if (!index.TryGetValue(form[0], out var list))

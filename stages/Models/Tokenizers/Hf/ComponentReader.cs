@@ -105,8 +105,9 @@ internal sealed class ComponentReader(JsonFields json, Func<string, int?> tokenT
             case "ByteLevel":
                 return PostProcessing.None;
             case "BertProcessing":
-            case "RobertaProcessing":
                 return new PostProcessing([PairId(e, "cls", path)], [PairId(e, "sep", path)]);
+            case "RobertaProcessing":
+                return new PostProcessing([PairId(e, "cls", path)], [PairId(e, "sep", path)], IsRoberta: true);
             case "TemplateProcessing":
                 return Template(e, path);
             case var t:
