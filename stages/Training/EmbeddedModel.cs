@@ -48,6 +48,7 @@ public static class EmbeddedModel
             }
         }
         Directory.CreateDirectory(root);
+        RemoveAbandoned(root);
         string temp = Path.Combine(root, $".tmp-{key[..KeyLength]}-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
@@ -89,16 +90,16 @@ public static class EmbeddedModel
             $"{benchmark.Languages.Count} languages, {rows.Sum(r => r.Ids.Length)} tokens; tokenizer {bpe.Merges.Count} " +
             $"merges, vocabulary {bpe.VocabSize} ({clock.Elapsed.TotalSeconds:F1} s)")));
 
-        var probe = Probe(corpus, bpe, scope.AccuracySamplePerLanguage, options.Seed);
+        var stopping = Probe(corpus, bpe, scope.AccuracySamplePerLanguage, options.Seed);
         var configJson = EmbeddedTrainer.ModelConfigJson(options, bpe.VocabSize, bpe.EndOfTextId, scope.MaxPositions);
         var config = ModelConfig.Parse(configJson, "embedded model config");
 
         int threadsBefore = get_num_threads();
-        int threads = scope.Threads ?? Math.Clamp(Environment.ProcessorCount, 1, 8);
+        int threads = scope.Threads ?? EmbeddedTrainingScope.DefaultThreads;
         set_num_threads(threads);
         try
         {
-            var (model, stats) = EmbeddedTrainer.Train(rows, probe, config, bpe.EndOfTextId, options, scope, progress, ct);
+            var (model, stats) = EmbeddedTrainer.Train(rows, stopping, config, bpe.EndOfTextId, options, scope, progress, ct);
             using (model)
             {
                 Directory.CreateDirectory(outputDir);
@@ -182,19 +183,59 @@ public static class EmbeddedModel
         Directory.Move(temp, dir);
     }
 
-    /// <summary>Up to <paramref name="perLanguage"/> subject-first training prompts per language, seeded.</summary>
-    private static Dictionary<string, List<PromptScorer.Query>> Probe(TrainingCorpus corpus, ByteLevelBpe bpe, int perLanguage, int seed)
+    /// <summary>
+    /// Deletes temporary folders left by trainings that were killed outright (their process no longer exists), so a
+    /// crash costs disk space only until the next training.
+    /// </summary>
+    private static void RemoveAbandoned(string root)
+    {
+        foreach (string d in Directory.GetDirectories(root, ".tmp-*").Concat(Directory.GetDirectories(root, "*.old-*")))
+        {
+            string[] parts = Path.GetFileName(d).Split('-');
+            // .tmp-<key>-<pid>-<guid> and <key>.old-<pid>-<guid>
+            int at = Path.GetFileName(d).StartsWith(".tmp-", StringComparison.Ordinal) ? 2 : 1;
+            if (parts.Length > at && int.TryParse(parts[at], out int pid) && !ProcessExists(pid))
+            {
+                try
+                {
+                    Directory.Delete(d, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Another process may be cleaning up the same folder; it is only disk space.
+                }
+            }
+        }
+    }
+
+    private static bool ProcessExists(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Subject-first training prompts per language: all of them, and a seeded sample of up to <paramref name="perLanguage"/>.</summary>
+    private static EarlyStopping Probe(TrainingCorpus corpus, ByteLevelBpe bpe, int perLanguage, int seed)
     {
         var random = new Random(seed ^ 0x5eed);
-        var probe = new Dictionary<string, List<PromptScorer.Query>>();
+        var sample = new Dictionary<string, List<PromptScorer.Query>>();
+        var all = new Dictionary<string, List<PromptScorer.Query>>();
         foreach (var lang in corpus.Languages)
         {
-            var candidates = corpus.TrainStatements.Where(s => s.Language == lang.Code && s.SubjectFirst).ToArray();
-            random.Shuffle(candidates);
-            probe[lang.Code] = candidates.Take(perLanguage)
-                .Select(s => new PromptScorer.Query(bpe.Encode(s.Prompt), bpe.Encode(s.ObjectForm))).ToList();
+            var queries = corpus.TrainStatements.Where(s => s.Language == lang.Code && s.SubjectFirst)
+                .Select(s => new PromptScorer.Query(bpe.Encode(s.Prompt), bpe.Encode(s.ObjectForm))).ToArray();
+            all[lang.Code] = [.. queries];
+            random.Shuffle(queries);
+            sample[lang.Code] = queries.Take(perLanguage).ToList();
         }
-        return probe;
+        return new EarlyStopping(sample, all);
     }
 
     private static JsonObject ScopeJson(EmbeddedTrainingScope s) => new()
@@ -205,6 +246,7 @@ public static class EmbeddedModel
         ["max_merges"] = s.MaxMerges,
         ["max_positions"] = s.MaxPositions,
         ["accuracy_sample_per_language"] = s.AccuracySamplePerLanguage,
+        ["threads"] = s.Threads ?? EmbeddedTrainingScope.DefaultThreads,
     };
 
     private static JsonObject Details(TrainingStats stats, EmbeddedTrainingScope scope, TrainingCorpus corpus,
@@ -214,12 +256,12 @@ public static class EmbeddedModel
         foreach (var e in stats.Log)
         {
             var acc = new JsonObject();
-            foreach (var (l, a) in e.SampledTrainAccuracy)
+            foreach (var (l, a) in e.TrainAccuracy)
                 acc[l] = Math.Round(a, 4);
             log.Add(new JsonObject
             {
                 ["epoch"] = e.Epoch, ["steps"] = e.Steps, ["loss"] = Math.Round(e.Loss, 6),
-                ["seconds"] = Math.Round(e.Seconds, 2), ["sampled_train_accuracy"] = acc,
+                ["seconds"] = Math.Round(e.Seconds, 2), ["train_accuracy"] = acc, ["all_prompts"] = e.AllPrompts,
             });
         }
         return new JsonObject
