@@ -38,7 +38,7 @@ public static class EmbeddedModel
         string key = CacheKey(options, benchmarkDir, scope);
         string root = RepoPaths.ResolveCacheDir(options.CacheDir);
         string dir = Path.Combine(root, key[..KeyLength]);
-        if (!force && IsComplete(dir))
+        if (!force && ModelCacheFolder.IsComplete(dir))
         {
             var cached = TrainingReport.Load(dir);
             if (cached.CacheKey == key)
@@ -48,13 +48,13 @@ public static class EmbeddedModel
             }
         }
         Directory.CreateDirectory(root);
-        RemoveAbandoned(root);
+        ModelCacheFolder.RemoveAbandoned(root);
         string temp = Path.Combine(root, $".tmp-{key[..KeyLength]}-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             var report = TrainTo(temp, options, benchmarkDir, scope, progress, ct);
-            Publish(temp, dir, force);
-            return (dir, IsComplete(dir) ? TrainingReport.Load(dir) : report);
+            ModelCacheFolder.Publish(temp, dir, force);
+            return (dir, ModelCacheFolder.IsComplete(dir) ? TrainingReport.Load(dir) : report);
         }
         finally
         {
@@ -124,7 +124,7 @@ public static class EmbeddedModel
                 DataHash = DataHash(benchmarkDir),
                 CacheKey = key,
                 Options = JsonNode.Parse(OptionsJson.Canonical(options))!.AsObject(),
-                Details = Details(stats, scope, corpus, rows, bpe, config, threads),
+                Details = TrainingDetails.Build(stats, scope, corpus, rows, bpe, config, threads),
             };
             report.Save(outputDir);
             return report;
@@ -144,7 +144,7 @@ public static class EmbeddedModel
         text.Append("code ").Append(CodeVersion).Append('\n');
         text.Append("options ").Append(o.ToJsonString()).Append('\n');
         if (!scope.IsFull)
-            text.Append("scope ").Append(ScopeJson(scope).ToJsonString()).Append('\n');
+            text.Append("scope ").Append(TrainingDetails.ScopeJson(scope).ToJsonString()).Append('\n');
         text.Append("data ").Append(DataHash(benchmarkDir)).Append('\n');
         return Sha256(text.ToString());
     }
@@ -165,61 +165,7 @@ public static class EmbeddedModel
     }
 
     /// <summary>True when <paramref name="dir"/> holds a finished model (training.json is written last).</summary>
-    public static bool IsComplete(string dir) =>
-        File.Exists(Path.Combine(dir, TrainingReport.FileName)) && File.Exists(Path.Combine(dir, "model.safetensors"));
-
-    private static void Publish(string temp, string dir, bool force)
-    {
-        if (Directory.Exists(dir))
-        {
-            if (!force && IsComplete(dir))
-                return; // another process finished the same model first; keep its folder
-            string old = dir + $".old-{Environment.ProcessId}-{Guid.NewGuid():N}";
-            Directory.Move(dir, old);
-            Directory.Move(temp, dir);
-            Directory.Delete(old, recursive: true);
-            return;
-        }
-        Directory.Move(temp, dir);
-    }
-
-    /// <summary>
-    /// Deletes temporary folders left by trainings that were killed outright (their process no longer exists), so a
-    /// crash costs disk space only until the next training.
-    /// </summary>
-    private static void RemoveAbandoned(string root)
-    {
-        foreach (string d in Directory.GetDirectories(root, ".tmp-*").Concat(Directory.GetDirectories(root, "*.old-*")))
-        {
-            string[] parts = Path.GetFileName(d).Split('-');
-            // .tmp-<key>-<pid>-<guid> and <key>.old-<pid>-<guid>
-            int at = Path.GetFileName(d).StartsWith(".tmp-", StringComparison.Ordinal) ? 2 : 1;
-            if (parts.Length > at && int.TryParse(parts[at], out int pid) && !ProcessExists(pid))
-            {
-                try
-                {
-                    Directory.Delete(d, recursive: true);
-                }
-                catch (IOException)
-                {
-                    // Another process may be cleaning up the same folder; it is only disk space.
-                }
-            }
-        }
-    }
-
-    private static bool ProcessExists(int pid)
-    {
-        try
-        {
-            using var p = Process.GetProcessById(pid);
-            return !p.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
+    public static bool IsComplete(string dir) => ModelCacheFolder.IsComplete(dir);
 
     /// <summary>Subject-first training prompts per language: all of them, and a seeded sample of up to <paramref name="perLanguage"/>.</summary>
     private static EarlyStopping Probe(TrainingCorpus corpus, ByteLevelBpe bpe, int perLanguage, int seed)
@@ -236,56 +182,6 @@ public static class EmbeddedModel
             sample[lang.Code] = queries.Take(perLanguage).ToList();
         }
         return new EarlyStopping(sample, all);
-    }
-
-    private static JsonObject ScopeJson(EmbeddedTrainingScope s) => new()
-    {
-        ["languages"] = new JsonArray((s.Languages ?? []).Select(l => (JsonNode?)l).ToArray()),
-        ["relations"] = new JsonArray((s.Relations ?? []).Select(r => (JsonNode?)r).ToArray()),
-        ["max_steps"] = s.MaxSteps,
-        ["max_merges"] = s.MaxMerges,
-        ["max_positions"] = s.MaxPositions,
-        ["accuracy_sample_per_language"] = s.AccuracySamplePerLanguage,
-        ["threads"] = s.Threads ?? EmbeddedTrainingScope.DefaultThreads,
-    };
-
-    private static JsonObject Details(TrainingStats stats, EmbeddedTrainingScope scope, TrainingCorpus corpus,
-        List<TrainingRow> rows, ByteLevelBpe bpe, ModelConfig config, int threads)
-    {
-        var log = new JsonArray();
-        foreach (var e in stats.Log)
-        {
-            var acc = new JsonObject();
-            foreach (var (l, a) in e.TrainAccuracy)
-                acc[l] = Math.Round(a, 4);
-            log.Add(new JsonObject
-            {
-                ["epoch"] = e.Epoch, ["steps"] = e.Steps, ["loss"] = Math.Round(e.Loss, 6),
-                ["seconds"] = Math.Round(e.Seconds, 2), ["train_accuracy"] = acc, ["all_prompts"] = e.AllPrompts,
-            });
-        }
-        return new JsonObject
-        {
-            ["code_version"] = CodeVersion,
-            ["train_seconds"] = Math.Round(stats.Seconds, 3),
-            ["epochs_run"] = stats.EpochsRun,
-            ["reached_target"] = stats.ReachedTarget,
-            ["scope"] = ScopeJson(scope),
-            ["tokenizer"] = new JsonObject { ["merges"] = bpe.Merges.Count, ["vocab_size"] = bpe.VocabSize },
-            ["corpus"] = new JsonObject
-            {
-                ["fact_sentences"] = corpus.TrainStatements.Count(), ["filler_sentences"] = corpus.Filler.Count,
-                ["tokens"] = rows.Sum(r => r.Ids.Length), ["longest"] = rows.Max(r => r.Ids.Length),
-                ["filler"] = "lists of 3-6 benchmark names per language (no statement, so no false fact)",
-            },
-            ["model"] = new JsonObject
-            {
-                ["layers"] = config.NumLayers, ["d_model"] = config.HiddenSize, ["heads"] = config.NumHeads,
-                ["ffn"] = config.FfnWidth, ["n_positions"] = config.MaxPositions, ["vocab_size"] = config.VocabSize,
-            },
-            ["threads"] = threads,
-            ["epoch_log"] = log,
-        };
     }
 
     private static TrainingProgress Message(string text) => new(0, 0, 0, 0, 0, TimeSpan.Zero, text);

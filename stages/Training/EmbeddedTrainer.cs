@@ -234,19 +234,3 @@ public static class EmbeddedTrainer
         return result;
     }
 }
-
-/// <summary>Training prompts per language for early stopping: a seeded sample, and all of them for confirmation.</summary>
-public sealed record EarlyStopping(IReadOnlyDictionary<string, List<PromptScorer.Query>> Sample,
-                                   IReadOnlyDictionary<string, List<PromptScorer.Query>> All);
-
-/// <summary>
-/// One early-stopping check in training.json: how far training was (in epochs, e.g. 2.5), steps so far, the current
-/// epoch's mean loss so far, seconds so far, training first-token accuracy per language (on the sample, or on all
-/// training prompts when <paramref name="AllPrompts"/>).
-/// </summary>
-public sealed record EpochRecord(double Epoch, int Steps, double Loss, double Seconds,
-                                 IReadOnlyDictionary<string, double> TrainAccuracy, bool AllPrompts);
-
-/// <summary>What a training run did: epochs begun, epochs run (fractional when it stopped mid-epoch), steps, ….</summary>
-public sealed record TrainingStats(int Epochs, double EpochsRun, int Steps, double FinalLoss, double Seconds, bool ReachedTarget,
-                                   IReadOnlyList<EpochRecord> Log);
