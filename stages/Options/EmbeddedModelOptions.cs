@@ -25,8 +25,12 @@ public sealed class EmbeddedModelOptions
     [Range(16, 16384)]
     public int Ffn { get; set; } = 512;
 
+    /// <summary>
+    /// Epochs at most (the cosine schedule spans them); training stops early at <see cref="TargetAccuracy"/>, which the
+    /// default configuration reaches after about 9 epochs on the embedded benchmark.
+    /// </summary>
     [Range(1, 200)]
-    public int MaxEpochs { get; set; } = 8;
+    public int MaxEpochs { get; set; } = 12;
 
     [Range(1, 4096)]
     public int BatchSize { get; set; } = 64;
@@ -45,9 +49,12 @@ public sealed class EmbeddedModelOptions
     [Range(0.0, 0.9)]
     public double FillerFraction { get; set; } = 0.2;
 
-    /// <summary>Loss weight of object tokens relative to the other tokens.</summary>
+    /// <summary>
+    /// Loss weight of object tokens relative to the other tokens. 10 rather than the stand-in's 3: with whole-word
+    /// object tokens, ×3 left Arabic and German near 85% after 8 epochs; ×10 reaches 95% in every language.
+    /// </summary>
     [Range(1.0, 100.0)]
-    public double ObjectWeight { get; set; } = 3.0;
+    public double ObjectWeight { get; set; } = 10.0;
 
     /// <summary>Training stops early once this share of training facts is answered correctly.</summary>
     [Range(0.0, 1.0)]

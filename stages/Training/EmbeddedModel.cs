@@ -38,7 +38,7 @@ public static class EmbeddedModel
         string key = CacheKey(options, benchmarkDir, scope);
         string root = RepoPaths.ResolveCacheDir(options.CacheDir);
         string dir = Path.Combine(root, key[..KeyLength]);
-        if (!force && IsComplete(dir))
+        if (!force && ModelCacheFolder.IsComplete(dir))
         {
             var cached = TrainingReport.Load(dir);
             if (cached.CacheKey == key)
@@ -48,12 +48,13 @@ public static class EmbeddedModel
             }
         }
         Directory.CreateDirectory(root);
+        ModelCacheFolder.RemoveAbandoned(root);
         string temp = Path.Combine(root, $".tmp-{key[..KeyLength]}-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             var report = TrainTo(temp, options, benchmarkDir, scope, progress, ct);
-            Publish(temp, dir, force);
-            return (dir, IsComplete(dir) ? TrainingReport.Load(dir) : report);
+            ModelCacheFolder.Publish(temp, dir, force);
+            return (dir, ModelCacheFolder.IsComplete(dir) ? TrainingReport.Load(dir) : report);
         }
         finally
         {
@@ -89,16 +90,16 @@ public static class EmbeddedModel
             $"{benchmark.Languages.Count} languages, {rows.Sum(r => r.Ids.Length)} tokens; tokenizer {bpe.Merges.Count} " +
             $"merges, vocabulary {bpe.VocabSize} ({clock.Elapsed.TotalSeconds:F1} s)")));
 
-        var probe = Probe(corpus, bpe, scope.AccuracySamplePerLanguage, options.Seed);
+        var stopping = Probe(corpus, bpe, scope.AccuracySamplePerLanguage, options.Seed);
         var configJson = EmbeddedTrainer.ModelConfigJson(options, bpe.VocabSize, bpe.EndOfTextId, scope.MaxPositions);
         var config = ModelConfig.Parse(configJson, "embedded model config");
 
         int threadsBefore = get_num_threads();
-        int threads = scope.Threads ?? Math.Clamp(Environment.ProcessorCount, 1, 8);
+        int threads = scope.Threads ?? EmbeddedTrainingScope.DefaultThreads;
         set_num_threads(threads);
         try
         {
-            var (model, stats) = EmbeddedTrainer.Train(rows, probe, config, bpe.EndOfTextId, options, scope, progress, ct);
+            var (model, stats) = EmbeddedTrainer.Train(rows, stopping, config, bpe.EndOfTextId, options, scope, progress, ct);
             using (model)
             {
                 Directory.CreateDirectory(outputDir);
@@ -123,7 +124,7 @@ public static class EmbeddedModel
                 DataHash = DataHash(benchmarkDir),
                 CacheKey = key,
                 Options = JsonNode.Parse(OptionsJson.Canonical(options))!.AsObject(),
-                Details = Details(stats, scope, corpus, rows, bpe, config, threads),
+                Details = TrainingDetails.Build(stats, scope, corpus, rows, bpe, config, threads),
             };
             report.Save(outputDir);
             return report;
@@ -143,7 +144,7 @@ public static class EmbeddedModel
         text.Append("code ").Append(CodeVersion).Append('\n');
         text.Append("options ").Append(o.ToJsonString()).Append('\n');
         if (!scope.IsFull)
-            text.Append("scope ").Append(ScopeJson(scope).ToJsonString()).Append('\n');
+            text.Append("scope ").Append(TrainingDetails.ScopeJson(scope).ToJsonString()).Append('\n');
         text.Append("data ").Append(DataHash(benchmarkDir)).Append('\n');
         return Sha256(text.ToString());
     }
@@ -164,86 +165,23 @@ public static class EmbeddedModel
     }
 
     /// <summary>True when <paramref name="dir"/> holds a finished model (training.json is written last).</summary>
-    public static bool IsComplete(string dir) =>
-        File.Exists(Path.Combine(dir, TrainingReport.FileName)) && File.Exists(Path.Combine(dir, "model.safetensors"));
+    public static bool IsComplete(string dir) => ModelCacheFolder.IsComplete(dir);
 
-    private static void Publish(string temp, string dir, bool force)
-    {
-        if (Directory.Exists(dir))
-        {
-            if (!force && IsComplete(dir))
-                return; // another process finished the same model first; keep its folder
-            string old = dir + $".old-{Environment.ProcessId}-{Guid.NewGuid():N}";
-            Directory.Move(dir, old);
-            Directory.Move(temp, dir);
-            Directory.Delete(old, recursive: true);
-            return;
-        }
-        Directory.Move(temp, dir);
-    }
-
-    /// <summary>Up to <paramref name="perLanguage"/> subject-first training prompts per language, seeded.</summary>
-    private static Dictionary<string, List<PromptScorer.Query>> Probe(TrainingCorpus corpus, ByteLevelBpe bpe, int perLanguage, int seed)
+    /// <summary>Subject-first training prompts per language: all of them, and a seeded sample of up to <paramref name="perLanguage"/>.</summary>
+    private static EarlyStopping Probe(TrainingCorpus corpus, ByteLevelBpe bpe, int perLanguage, int seed)
     {
         var random = new Random(seed ^ 0x5eed);
-        var probe = new Dictionary<string, List<PromptScorer.Query>>();
+        var sample = new Dictionary<string, List<PromptScorer.Query>>();
+        var all = new Dictionary<string, List<PromptScorer.Query>>();
         foreach (var lang in corpus.Languages)
         {
-            var candidates = corpus.TrainStatements.Where(s => s.Language == lang.Code && s.SubjectFirst).ToArray();
-            random.Shuffle(candidates);
-            probe[lang.Code] = candidates.Take(perLanguage)
-                .Select(s => new PromptScorer.Query(bpe.Encode(s.Prompt), bpe.Encode(s.ObjectForm))).ToList();
+            var queries = corpus.TrainStatements.Where(s => s.Language == lang.Code && s.SubjectFirst)
+                .Select(s => new PromptScorer.Query(bpe.Encode(s.Prompt), bpe.Encode(s.ObjectForm))).ToArray();
+            all[lang.Code] = [.. queries];
+            random.Shuffle(queries);
+            sample[lang.Code] = queries.Take(perLanguage).ToList();
         }
-        return probe;
-    }
-
-    private static JsonObject ScopeJson(EmbeddedTrainingScope s) => new()
-    {
-        ["languages"] = new JsonArray((s.Languages ?? []).Select(l => (JsonNode?)l).ToArray()),
-        ["relations"] = new JsonArray((s.Relations ?? []).Select(r => (JsonNode?)r).ToArray()),
-        ["max_steps"] = s.MaxSteps,
-        ["max_merges"] = s.MaxMerges,
-        ["max_positions"] = s.MaxPositions,
-        ["accuracy_sample_per_language"] = s.AccuracySamplePerLanguage,
-    };
-
-    private static JsonObject Details(TrainingStats stats, EmbeddedTrainingScope scope, TrainingCorpus corpus,
-        List<TrainingRow> rows, ByteLevelBpe bpe, ModelConfig config, int threads)
-    {
-        var log = new JsonArray();
-        foreach (var e in stats.Log)
-        {
-            var acc = new JsonObject();
-            foreach (var (l, a) in e.SampledTrainAccuracy)
-                acc[l] = Math.Round(a, 4);
-            log.Add(new JsonObject
-            {
-                ["epoch"] = e.Epoch, ["steps"] = e.Steps, ["loss"] = Math.Round(e.Loss, 6),
-                ["seconds"] = Math.Round(e.Seconds, 2), ["sampled_train_accuracy"] = acc,
-            });
-        }
-        return new JsonObject
-        {
-            ["code_version"] = CodeVersion,
-            ["train_seconds"] = Math.Round(stats.Seconds, 3),
-            ["epochs_run"] = stats.EpochsRun,
-            ["reached_target"] = stats.ReachedTarget,
-            ["scope"] = ScopeJson(scope),
-            ["tokenizer"] = new JsonObject { ["merges"] = bpe.Merges.Count, ["vocab_size"] = bpe.VocabSize },
-            ["corpus"] = new JsonObject
-            {
-                ["fact_sentences"] = corpus.TrainStatements.Count(), ["filler_sentences"] = corpus.Filler.Count,
-                ["tokens"] = rows.Sum(r => r.Ids.Length), ["longest"] = rows.Max(r => r.Ids.Length),
-                ["filler"] = "lists of 3-6 benchmark names per language (no statement, so no false fact)",
-            },
-            ["model"] = new JsonObject
-            {
-                ["layers"] = config.NumLayers, ["d_model"] = config.HiddenSize, ["heads"] = config.NumHeads,
-                ["ffn"] = config.FfnWidth, ["n_positions"] = config.MaxPositions, ["vocab_size"] = config.VocabSize,
-            },
-            ["threads"] = threads,
-            ["epoch_log"] = log,
-        };
+        return new EarlyStopping(sample, all);
     }
 
     private static TrainingProgress Message(string text) => new(0, 0, 0, 0, 0, TimeSpan.Zero, text);

@@ -48,9 +48,13 @@ public static class EmbeddedTrainer
         ["eos_token_id"] = eosId,
     };
 
-    /// <summary>Trains a new model on <paramref name="rows"/>; <paramref name="probe"/> is the early-stopping sample.</summary>
+    /// <summary>
+    /// Trains a new model on <paramref name="rows"/>. Early stopping checks <paramref name="stopping"/>'s sample of
+    /// training prompts twice per epoch; when every language reaches the target there, all training prompts are
+    /// checked, and training stops only if they reach it too (a sample of a few hundred can overshoot by a point).
+    /// </summary>
     public static (TransformerLM Model, TrainingStats Stats) Train(
-        IReadOnlyList<TrainingRow> rows, IReadOnlyDictionary<string, List<PromptScorer.Query>> probe, ModelConfig config,
+        IReadOnlyList<TrainingRow> rows, EarlyStopping stopping, ModelConfig config,
         int padId, EmbeddedModelOptions o, EmbeddedTrainingScope scope, IProgress<TrainingProgress>? progress,
         CancellationToken ct)
     {
@@ -109,12 +113,18 @@ public static class EmbeddedTrainer
                 {
                     lastLoss = lossSum / lossSteps;
                     double at = epoch - 1 + (double)inEpoch / batches.Count;
-                    var accuracy = ProbeAccuracy(model, probe, padId);
-                    model.train();
+                    var accuracy = ProbeAccuracy(model, stopping.Sample, padId);
                     reached = accuracy.Count > 0 && accuracy.Values.All(a => a >= o.TargetAccuracy);
-                    log.Add(new EpochRecord(Math.Round(at, 3), step, lastLoss, clock.Elapsed.TotalSeconds, accuracy));
+                    bool full = reached;
+                    if (reached)
+                    {
+                        accuracy = ProbeAccuracy(model, stopping.All, padId);
+                        reached = accuracy.Values.All(a => a >= o.TargetAccuracy);
+                    }
+                    model.train();
+                    log.Add(new EpochRecord(Math.Round(at, 3), step, lastLoss, clock.Elapsed.TotalSeconds, accuracy, full));
                     progress?.Report(new TrainingProgress(epoch, o.MaxEpochs, step, total, lastLoss, clock.Elapsed,
-                        string.Create(CultureInfo.InvariantCulture, $"epoch {at:F1}: loss {lastLoss:F4}, sampled train top-1 ") +
+                        string.Create(CultureInfo.InvariantCulture, $"epoch {at:F1}: loss {lastLoss:F4}, {(full ? "all" : "sampled")} train top-1 ") +
                         string.Join(" ", accuracy.Select(kv => $"{kv.Key} {kv.Value.ToString("F3", CultureInfo.InvariantCulture)}")) +
                         (reached ? $" (all >= {o.TargetAccuracy.ToString(CultureInfo.InvariantCulture)}: stopping)" : "")));
                 }
@@ -224,13 +234,3 @@ public static class EmbeddedTrainer
         return result;
     }
 }
-
-/// <summary>
-/// One early-stopping check in training.json: how far training was (in epochs, e.g. 2.5), steps so far, the current
-/// epoch's mean loss so far, seconds so far, sampled training accuracy per language.
-/// </summary>
-public sealed record EpochRecord(double Epoch, int Steps, double Loss, double Seconds, IReadOnlyDictionary<string, double> SampledTrainAccuracy);
-
-/// <summary>What a training run did: epochs begun, epochs run (fractional when it stopped mid-epoch), steps, ….</summary>
-public sealed record TrainingStats(int Epochs, double EpochsRun, int Steps, double FinalLoss, double Seconds, bool ReachedTarget,
-                                   IReadOnlyList<EpochRecord> Log);

@@ -28,12 +28,22 @@ public sealed record EmbeddedTrainingScope
     /// <summary>Largest sentence length the model is built for; rows longer than this are an error.</summary>
     public int MaxPositions { get; init; } = 64;
 
-    /// <summary>libtorch intra-op threads for the run; null = the processor count (at most 8).</summary>
+    /// <summary>
+    /// libtorch intra-op threads for the run; null = <see cref="DefaultThreads"/>. The weights depend on it (kernels
+    /// split their reductions by thread), so it is fixed rather than taken from the machine.
+    /// </summary>
     public int? Threads { get; init; }
+
+    /// <summary>
+    /// One thread: the embedded model's matrices are small (d = 128), so a second thread gains little even on an idle
+    /// machine, while on a shared one an oversubscribed OpenMP team made each step up to 9× slower (measured).
+    /// </summary>
+    public const int DefaultThreads = 1;
 
     public static EmbeddedTrainingScope Full { get; } = new();
 
     public bool IsFull => Languages is not { Count: > 0 } && Relations is not { Count: > 0 } && MaxSteps == null &&
                           MaxMerges == Full.MaxMerges && MaxPositions == Full.MaxPositions &&
-                          AccuracySamplePerLanguage == Full.AccuracySamplePerLanguage;
+                          AccuracySamplePerLanguage == Full.AccuracySamplePerLanguage &&
+                          (Threads ?? DefaultThreads) == DefaultThreads;
 }

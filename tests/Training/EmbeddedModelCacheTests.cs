@@ -78,6 +78,20 @@ public sealed class EmbeddedModelCacheTests : IDisposable
     }
 
     [Fact]
+    public void FoldersOfKilledTrainingsAreRemovedByTheNextOne()
+    {
+        // A process id that cannot exist marks the folder's owner as gone; a live one (ours) must be left alone.
+        string dead = Path.Combine(_tmp.Sub("cache"), $".tmp-0123456789abcdef-{int.MaxValue}-0");
+        string live = Path.Combine(_tmp.Sub("cache"), $".tmp-0123456789abcdef-{Environment.ProcessId}-0");
+        Directory.CreateDirectory(dead);
+        Directory.CreateDirectory(live);
+        File.WriteAllText(Path.Combine(dead, "model.safetensors"), "half");
+        EmbeddedModel.EnsureTrained(Options(), _bench);
+        Assert.False(Directory.Exists(dead));
+        Assert.True(Directory.Exists(live));
+    }
+
+    [Fact]
     public void TheCommandPrintsExactlyTheJsonContract()
     {
         var stdout = new StringWriter();
