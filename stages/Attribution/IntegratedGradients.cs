@@ -11,7 +11,9 @@ namespace KnPipeline.Stages.Attribution;
 /// <item><c>fast</c> (DESIGN §3): the prompt runs once with its cache; rows (query × layer × α) then start at their
 /// layer from the cached state. Causal LMs recompute only the target positions through layers l..L−1 against the
 /// cached keys and values; MLMs recompute the sequence from layer l up. All rows of all queries and layers of a batch
-/// go through each layer together, so the device sees a few large matmuls.</item>
+/// go through each layer together, so the device sees a few large matmuls. On a CPU the batch is split over one
+/// single-threaded worker per intra-op thread (<see cref="CpuWorkers"/>); the LM head is evaluated by hand
+/// (<see cref="HeadObjective"/>).</item>
 /// <item><c>naive</c>: what peers do, kept as a reference inside the product: per query and layer, one full forward of
 /// m copies of the prompt with the LM head over every position, then the backward.</item>
 /// </list>
@@ -24,7 +26,8 @@ public sealed class IntegratedGradients : IDisposable
     private readonly double[] _alphas;
     private readonly double[] _weights;
     private readonly int[] _layers;
-    private readonly HeadObjective _head;
+    // One head (with its kept buffers) per CPU worker; the first also serves the naive algorithm.
+    private readonly List<HeadObjective> _heads = new();
     private readonly int _padId;
 
     public IntegratedGradients(TransformerLM model, AttributionSettings settings, int padId = 0)
@@ -35,7 +38,7 @@ public sealed class IntegratedGradients : IDisposable
         _layers = settings.Layers is { Length: > 0 } ls ? ls.Distinct().Order().ToArray() : Enumerable.Range(0, model.NumLayers).ToArray();
         if (_layers.Any(l => l < 0 || l >= model.NumLayers))
             throw new ArgumentOutOfRangeException(nameof(settings), $"layers must lie in 0..{model.NumLayers - 1}");
-        _head = new HeadObjective(model, settings.Objective, settings.HeadChunk);
+        _heads.Add(new HeadObjective(model, settings.Objective, settings.HeadChunk));
         _padId = padId;
         // Attribution frees and reallocates many MB per layer: keep freed blocks instead of re-faulting fresh mappings.
         MallocTuning.Apply();
@@ -57,7 +60,7 @@ public sealed class IntegratedGradients : IDisposable
         using var scope = NewDisposeScope();
         return _settings.Algorithm switch
         {
-            "fast" => RunFast(queries, baselines),
+            "fast" => RunFastOnWorkers(queries, baselines),
             "naive" => queries.Select(q => RunNaive(q, baselines)).ToList(),
             _ => throw new ArgumentOutOfRangeException(nameof(_settings.Algorithm), $"unknown algorithm '{_settings.Algorithm}' (fast or naive)"),
         };
@@ -79,7 +82,22 @@ public sealed class IntegratedGradients : IDisposable
 
     // ------------------------------------------------------------------------------------------------ fast
 
-    private List<QueryAttribution> RunFast(IReadOnlyList<AttributionQuery> qs, IBaselineProvider? baselines)
+    /// <summary>
+    /// On a CPU the queries are split over as many single-threaded workers as libtorch has intra-op threads on the
+    /// calling thread (see <see cref="CpuWorkers"/>); elsewhere one batch runs as it is.
+    /// </summary>
+    private List<QueryAttribution> RunFastOnWorkers(IReadOnlyList<AttributionQuery> qs, IBaselineProvider? baselines)
+    {
+        int workers = Device.type == DeviceType.CPU ? Math.Min(get_num_threads(), qs.Count) : 1;
+        if (workers <= 1)
+            return RunFast(qs, baselines, _heads[0]);
+        while (_heads.Count < workers)
+            _heads.Add(new HeadObjective(_model, _settings.Objective, _settings.HeadChunk));
+        var provider = baselines is null ? null : new PrefetchedBaselines(qs, _layers, baselines);
+        return CpuWorkers.Map(qs, workers, (w, slice) => RunFast(slice, provider, _heads[w]));
+    }
+
+    private List<QueryAttribution> RunFast(IReadOnlyList<AttributionQuery> qs, IBaselineProvider? baselines, HeadObjective head)
     {
         int b = qs.Count, m1 = _alphas.Length + 1;
         int s = qs.Max(q => q.TargetIds.Length);
@@ -108,7 +126,7 @@ public sealed class IntegratedGradients : IDisposable
         var slotWT = tensor(slotW, [b, s], device: Device);
 
         // F(a), the first target's probability and rank, from the unmodified pass.
-        var (fa, probFirst, logpFirst, rankFirst) = Unmodified(finalHidden, rows, slotPosT, slotIdsT, slotWT);
+        var (fa, probFirst, logpFirst, rankFirst) = Unmodified(head, finalHidden, rows, slotPosT, slotIdsT, slotWT);
 
         var alphaT = tensor(_alphas.Append(0.0).ToArray(), device: Device).to_type(finalHidden.dtype);
         var leaves = new List<Tensor>();
@@ -157,19 +175,19 @@ public sealed class IntegratedGradients : IDisposable
             var flat = hidden.reshape(-1, hidden.shape[^1]);
             var ids = slotIdsT.unsqueeze(1).expand(b, r, s).reshape(-1);
             var w = slotWT.unsqueeze(1).expand(b, r, s).reshape(-1);
-            var (f, gradH) = _head.Evaluate(flat, ids, w);
+            var (f, gradH) = head.Evaluate(flat, ids, w);
             var fRows = (f.view(b, r, s).to_type(ScalarType.Float64) * slotWT.unsqueeze(1).to_type(ScalarType.Float64)).sum(2); // [B, R]
             var grads = autograd.grad([hidden], leaves, [gradH!.view_as(hidden)]);
             return Collect(qs, fa, probFirst, logpFirst, rankFirst, fRows, grads, diffs);
         }
     }
 
-    private (double[] FA, double[] Prob, double[] LogProb, int[] Rank) Unmodified(Tensor finalHidden, Tensor rows, Tensor slotPos, Tensor slotIds, Tensor slotW)
+    private (double[] FA, double[] Prob, double[] LogProb, int[] Rank) Unmodified(HeadObjective head, Tensor finalHidden, Tensor rows, Tensor slotPos, Tensor slotIds, Tensor slotW)
     {
         using var _ = no_grad();
         long b = slotPos.shape[0], s = slotPos.shape[1];
         var h = _model.FinalHidden(finalHidden[rows.unsqueeze(1), slotPos]);             // [B, S, d]
-        var (f, _) = _head.Evaluate(h.reshape(-1, h.shape[^1]), slotIds.reshape(-1), null);
+        var (f, _) = head.Evaluate(h.reshape(-1, h.shape[^1]), slotIds.reshape(-1), null);
         var fa = (f.view(b, s).to_type(ScalarType.Float64) * slotW.to_type(ScalarType.Float64)).sum(1);
         var logits = _model.Head(h.select(1, 0));                                        // [B, V]
         var first = slotIds.select(1, 0);
@@ -246,7 +264,7 @@ public sealed class IntegratedGradients : IDisposable
         {
             var logits = _model.Logits(one, interceptor: capture)[0];                    // [T, V]
             var lp = logits.index_select(0, tpos).to_type(ScalarType.Float64).log_softmax(-1).gather(1, targets.unsqueeze(1)).squeeze(1);
-            fa = (_head.LogProb ? lp : lp.exp()).mean().item<double>();
+            fa = (_heads[0].LogProb ? lp : lp.exp()).mean().item<double>();
             logp = lp[0].item<double>();
             prob = Math.Exp(logp);
             var first = logits[q.TargetPositions[0]];
@@ -272,7 +290,7 @@ public sealed class IntegratedGradients : IDisposable
             // The LM head over every position, as a Hugging Face model computes it, then F at the targets.
             var logits = _model.Logits(copies, interceptor: new ActivationReplace(l, predT.expand(new long[] { m1 }), leaf)); // [m+1, T, V]
             var lp = logits.index_select(1, tpos).log_softmax(-1).gather(2, targets.view(1, -1, 1).expand(new long[] { m1, -1, 1 })).squeeze(2);
-            var f = (_head.LogProb ? lp : lp.exp()).mean([1L]);                              // [m+1]
+            var f = (_heads[0].LogProb ? lp : lp.exp()).mean([1L]);                              // [m+1]
             var g = autograd.grad([f.sum()], [leaf])[0].to_type(ScalarType.Float64).narrow(0, 0, _alphas.Length);
             var attr = (diff.to_type(ScalarType.Float64) * (g * tensor(_weights, device: Device).unsqueeze(1)).sum(0L))
                        .to_type(ScalarType.Float32).cpu().data<float>().ToArray();
@@ -283,5 +301,9 @@ public sealed class IntegratedGradients : IDisposable
         return new QueryAttribution(q.Id, fa, prob, logp, rank, layers);
     }
 
-    public void Dispose() => _head.Dispose();
+    public void Dispose()
+    {
+        foreach (var h in _heads)
+            h.Dispose();
+    }
 }
