@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using KnPipeline.Stages.Attribution;
 using KnPipeline.Stages.Models;
@@ -31,39 +32,52 @@ public static class MemoryBench
         return model;
     }
 
-    /// <summary>Attributes <paramref name="queries"/> random 12-token queries in batches of 8; returns the peak MB.</summary>
-    public static double RunInProcess(int queries)
+    /// <summary>One size's figures: peak RSS, and the tensors alive after the last batch that were not after the first.</summary>
+    public readonly record struct Figures(double PeakMb, long LeakedTensors);
+
+    /// <summary>Attributes <paramref name="queries"/> random 12-token queries in batches of 8.</summary>
+    public static Figures RunInProcess(int queries)
     {
         var model = Model();
         var prompts = BenchModels.RandomPrompts(queries, 12, model.VocabSize, 5);
         using var ig = new IntegratedGradients(model, new AttributionSettings { Steps = 20 });
+        long liveAfterFirst = 0;
         for (int i = 0; i < queries; i += 8)
         {
             var batch = Enumerable.Range(i, Math.Min(8, queries - i))
                 .Select(k => new AttributionQuery($"q{k}", prompts[k], null, 11, [11], [prompts[k][0]])).ToList();
             ig.Run(batch);
+            // The first batch creates what is kept on purpose (per-worker head buffers); a leak is what comes after.
+            if (i == 0)
+                liveAfterFirst = Tensor.TotalCount;
         }
+        long leaked = Tensor.TotalCount - liveAfterFirst;
         GC.Collect();
-        return BenchModels.PeakMb();
+        return new Figures(BenchModels.PeakMb(), leaked);
     }
 
     /// <summary>Runs both sizes, each in its own process so the peaks do not mix.</summary>
-    public static (double Small, double Large) Run(int small, int large)
+    public static (Figures Small, Figures Large) Run(int small, int large)
     {
-        double Child(int n)
+        Figures Child(int n)
         {
             var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
             if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
                 psi.ArgumentList.Add(typeof(MemoryBench).Assembly.Location);
-            foreach (var a in new[] { "bench", "memory", "--child", n.ToString() })
+            foreach (var a in new[] { "bench", "memory", "--child", n.ToString(CultureInfo.InvariantCulture) })
                 psi.ArgumentList.Add(a);
             using var p = Process.Start(psi)!;
             string output = p.StandardOutput.ReadToEnd();
             p.WaitForExit();
             if (p.ExitCode != 0)
                 throw new InvalidOperationException($"memory bench child for {n} queries failed with exit code {p.ExitCode}");
-            return double.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            var parts = output.Trim().Split(' ');
+            return new Figures(double.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture));
         }
         return (Child(small), Child(large));
     }
+
+    /// <summary>The child's one output line: peak MB and leaked tensors.</summary>
+    public static string Format(Figures f) =>
+        f.PeakMb.ToString("R", CultureInfo.InvariantCulture) + " " + f.LeakedTensors.ToString(CultureInfo.InvariantCulture);
 }

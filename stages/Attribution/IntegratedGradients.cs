@@ -28,6 +28,7 @@ public sealed class IntegratedGradients : IDisposable
     private readonly int[] _layers;
     // One head (with its kept buffers) per CPU worker; the first also serves the naive algorithm.
     private readonly List<HeadObjective> _heads = new();
+    private CpuWorkers? _workers;
     private readonly int _padId;
 
     public IntegratedGradients(TransformerLM model, AttributionSettings settings, int padId = 0)
@@ -88,13 +89,18 @@ public sealed class IntegratedGradients : IDisposable
     /// </summary>
     private List<QueryAttribution> RunFastOnWorkers(IReadOnlyList<AttributionQuery> qs, IBaselineProvider? baselines)
     {
-        int workers = Device.type == DeviceType.CPU ? Math.Min(get_num_threads(), qs.Count) : 1;
-        if (workers <= 1)
+        int workers = Device.type == DeviceType.CPU ? get_num_threads() : 1;
+        if (workers <= 1 || qs.Count == 1)
             return RunFast(qs, baselines, _heads[0]);
+        if (_workers?.Count != workers)
+        {
+            _workers?.Dispose();
+            _workers = new CpuWorkers(workers);
+        }
         while (_heads.Count < workers)
             _heads.Add(new HeadObjective(_model, _settings.Objective, _settings.HeadChunk));
         var provider = baselines is null ? null : new PrefetchedBaselines(qs, _layers, baselines);
-        return CpuWorkers.Map(qs, workers, (w, slice) => RunFast(slice, provider, _heads[w]));
+        return _workers.Map(qs, (w, slice) => RunFast(slice, provider, _heads[w]));
     }
 
     private List<QueryAttribution> RunFast(IReadOnlyList<AttributionQuery> qs, IBaselineProvider? baselines, HeadObjective head)
@@ -303,6 +309,7 @@ public sealed class IntegratedGradients : IDisposable
 
     public void Dispose()
     {
+        _workers?.Dispose();
         foreach (var h in _heads)
             h.Dispose();
     }
