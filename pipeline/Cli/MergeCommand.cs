@@ -36,10 +36,10 @@ public static class MergeCommand
                 return CliApp.ExitFailure;
             }
             double Sum(string k) => shards.Sum(s => s.Json[k]?.GetValue<double>() ?? 0);
-            var gaps = Directory.Exists(run.ChunksDir)
-                ? Directory.GetFiles(run.ChunksDir, "*.done.json").SelectMany(f => JsonSerializer.Deserialize<ChunkMarker>(File.ReadAllText(f))!.Gaps).Order().ToArray()
+            var markers = Directory.Exists(run.ChunksDir)
+                ? Directory.GetFiles(run.ChunksDir, "*.done.json").Order(StringComparer.Ordinal)
+                    .Select(f => JsonSerializer.Deserialize<ChunkMarker>(File.ReadAllText(f))!).ToList()
                 : [];
-            double? median = gaps.Length == 0 ? null : gaps.Length % 2 == 1 ? gaps[gaps.Length / 2] : (gaps[gaps.Length / 2 - 1] + gaps[gaps.Length / 2]) / 2;
             double deviceS = Sum("device_s");
             var merged = new JsonObject
             {
@@ -48,11 +48,12 @@ public static class MergeCommand
                 ["quarantined"] = (long)Sum("quarantined"),
                 ["queries_per_s"] = deviceS > 0 ? Sum("queries_attributed") / deviceS * n : 0,
                 ["device_busy"] = deviceS > 0 ? shards.Sum(s => s.Json["device_busy"]!.GetValue<double>() * s.Json["device_s"]!.GetValue<double>()) / deviceS : 0,
-                ["completeness_gap_median"] = median,
+                ["completeness_gap_median"] = MarkerTotals.GapMedian(markers),
                 ["wall_s"] = shards.Max(s => s.Json["wall_s"]!.GetValue<double>()),
                 ["queries_tokenized"] = (long)Sum("queries_tokenized"), ["queries_attributed"] = (long)Sum("queries_attributed"),
                 ["chunks"] = (long)Sum("chunks"), ["chunks_done"] = (long)Sum("chunks_done"), ["complete"] = true, ["shards"] = n,
             };
+            MarkerTotals.AddCounters(merged, markers);
             RunFolder.WriteAtomic(Path.Combine(run.Path, "summary.json"), merged.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine($"merged {n} shards into {Path.Combine(run.Path, "summary.json")}");
             return 0;

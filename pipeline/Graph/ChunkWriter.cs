@@ -12,7 +12,7 @@ namespace KnPipeline.Graph;
 public sealed class ChunkWriter(RunFolder run, PartMetadata metadata, int rowGroupRows, double knThreshold, int topK, bool keepFull, int ffnWidth)
 {
     public async Task<ChunkMarker> WriteAsync(TokenizedChunk chunk, IReadOnlyList<(TokenizedQueryRecord Query, QueryAttribution Result)> attributed,
-                                              CancellationToken ct)
+                                              int notLocalized, CancellationToken ct)
     {
         var expanded = chunk.Expanded;
         var parts = new List<string>();
@@ -35,7 +35,12 @@ public sealed class ChunkWriter(RunFolder run, PartMetadata metadata, int rowGro
         await WriteTable("quarantine", QuarantineRecordSchema.Instance, quarantine, q => LanguageOf(q, byQuery), q => $"{q.Source}\u0000{q.Line:D9}\u0000{q.RecordId}\u0000{q.Reason}", parts, expanded.Chunk.Key, ct);
         var gaps = attributed.SelectMany(a => a.Result.Layers.Select(l => Math.Abs(l.Gap))).ToArray();
         var marker = new ChunkMarker(expanded.Chunk.Key, expanded.Chunk.FactIds.ToArray(), expanded.Queries.Count, chunk.Tokenized.Count,
-            attributed.Count, quarantine.Count, parts.ToArray(), gaps);
+            attributed.Count, quarantine.Count, parts.ToArray(), gaps)
+        {
+            Skipped = expanded.Skipped,
+            NotLocalized = notLocalized,
+            TokenStats = chunk.TokenStats.ToArray(),
+        };
         marker.Write(run);
         return marker;
     }

@@ -36,11 +36,8 @@ public sealed class PipelineGraph(
 
     public List<ChunkMarker> Written { get; } = [];
 
-    public long NotLocalized => Interlocked.Read(ref _notLocalized);
-
     private long _firstStart = -1, _lastEnd;
     private double _deviceCompute;
-    private long _notLocalized;
 
     public async Task RunAsync(IEnumerable<FactChunk> chunks, CancellationToken stoppingToken)
     {
@@ -52,17 +49,21 @@ public sealed class PipelineGraph(
         var expand = new TransformBlock<FactChunk, ExpandedChunk>(chunk =>
         {
             var q = new QuarantineLog();
-            var queries = expander.Expand(chunk.Facts, templatesFor).ToList();
+            // An expander of its own per chunk, so the chunk's marker can carry its skip counts: a resumed run adds
+            // them up from the markers instead of counting only what it computed itself.
+            var own = new QueryExpander(expander.Options);
+            var queries = own.Expand(chunk.Facts, templatesFor).ToList();
             progress.FactsDone(0, chunk.FactIds.Count);
-            return new ExpandedChunk(chunk, queries, q.Records.ToList());
+            return new ExpandedChunk(chunk, queries, q.Records.ToList(), own.Skipped.Snapshot());
         }, Cpu(parallelism));
 
         var tokenize = new TransformBlock<ExpandedChunk, TokenizedChunk>(e =>
         {
             var q = new QuarantineLog();
-            var tokenized = tokenizer.TokenizeAll(e.Queries, q).ToList();
+            var counts = new TokenizationDiagnostics();
+            var tokenized = tokenizer.TokenizeAll(e.Queries, q, counts).ToList();
             progress.FactsDone(1, e.Chunk.FactIds.Count);
-            return new TokenizedChunk(e, tokenized, q.Records.ToList());
+            return new TokenizedChunk(e, tokenized, q.Records.ToList(), counts.Snapshot());
         }, Cpu(parallelism));
 
         // Batches never cross a chunk, so a resumed run computes exactly the batches of an uninterrupted one.
@@ -83,7 +84,6 @@ public sealed class PipelineGraph(
             _lastEnd = Stopwatch.GetTimestamp();
             double s = Stopwatch.GetElapsedTime(start, _lastEnd).TotalSeconds;
             _deviceCompute += s;
-            Interlocked.Add(ref _notLocalized, notLocalized);
             progress.QueriesAttributed(attributed.Count);
             if (b.IsLast)
                 progress.FactsDone(2, b.Chunk.Expanded.Chunk.FactIds.Count);
@@ -94,15 +94,18 @@ public sealed class PipelineGraph(
         });
 
         var pending = new List<(TokenizedQueryRecord, QueryAttribution)>();
+        int pendingNotLocalized = 0;
         var write = new ActionBlock<BatchResult>(async r =>
         {
             pending.AddRange(r.Attributed);
+            pendingNotLocalized += r.NotLocalized;
             if (!r.Batch.IsLast)
                 return;
             var chunk = r.Batch.Chunk;
             // The device stage ends with the last batch; writing is not device time.
-            var marker = await writer.WriteAsync(chunk, pending.ToList(), ct);
+            var marker = await writer.WriteAsync(chunk, pending.ToList(), pendingNotLocalized, ct);
             pending.Clear();
+            pendingNotLocalized = 0;
             lock (Written)
                 Written.Add(marker);
             progress.FactsDone(3, chunk.Expanded.Chunk.FactIds.Count);

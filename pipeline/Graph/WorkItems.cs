@@ -1,17 +1,19 @@
 using KnPipeline.Stages.Attribution;
 using KnPipeline.Stages.Records;
+using KnPipeline.Stages.Tokenization;
 
 namespace KnPipeline.Graph;
 
 /// <summary>A fixed chunk of facts (all their languages): the unit of resume. Batches never cross a chunk.</summary>
 public sealed record FactChunk(int Index, string Key, IReadOnlyList<string> FactIds, IReadOnlyList<FactRecord> Facts);
 
-/// <summary>A chunk after query expansion.</summary>
-public sealed record ExpandedChunk(FactChunk Chunk, IReadOnlyList<QueryRecord> Queries, IReadOnlyList<QuarantineRecord> Quarantined);
+/// <summary>A chunk after query expansion, with the queries it left out on purpose, by reason.</summary>
+public sealed record ExpandedChunk(FactChunk Chunk, IReadOnlyList<QueryRecord> Queries, IReadOnlyList<QuarantineRecord> Quarantined,
+    SortedDictionary<string, long> Skipped);
 
-/// <summary>A chunk after tokenization.</summary>
+/// <summary>A chunk after tokenization, with its tokenization counts per language.</summary>
 public sealed record TokenizedChunk(ExpandedChunk Expanded, IReadOnlyList<TokenizedQueryRecord> Tokenized,
-    IReadOnlyList<QuarantineRecord> Quarantined);
+    IReadOnlyList<QuarantineRecord> Quarantined, IReadOnlyList<LanguageTokenStats> TokenStats);
 
 /// <summary>One device batch of a chunk; the last one of its chunk carries <see cref="IsLast"/>.</summary>
 public sealed record DeviceBatch(TokenizedChunk Chunk, int Index, IReadOnlyList<TokenizedQueryRecord> Queries, bool IsLast);

@@ -150,8 +150,8 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         }
         timings["graph_s"] = sw.Elapsed.TotalSeconds;
         var all = done.Concat(graph.Written).ToList();
-        var summary = Summary(plan, all, loadQuarantine, graph, progress, wall.Elapsed.TotalSeconds, timings, trainingSeconds,
-            queryTokenizer, expander, exit == 0 && all.Count == plan.Chunks.Count);
+        var summary = Summary(plan, all, loadQuarantine, graph, wall.Elapsed.TotalSeconds, timings, trainingSeconds,
+            exit == 0 && all.Count == plan.Chunks.Count);
         RunFolder.WriteAtomic(run.SummaryPath(request.Shard), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         PrintSummary(summary, run);
         return (exit, run.Path);
@@ -296,11 +296,9 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         }
     }
 
-    private JsonObject Summary(ChunkPlanner.Plan plan, List<ChunkMarker> all, QuarantineLog load, PipelineGraph graph, ProgressReporter progress,
-        double wallS, Dictionary<string, double> timings, double? trainingSeconds, QueryTokenizer tokenizer, QueryExpander expander, bool complete)
+    private JsonObject Summary(ChunkPlanner.Plan plan, List<ChunkMarker> all, QuarantineLog load, PipelineGraph graph,
+        double wallS, Dictionary<string, double> timings, double? trainingSeconds, bool complete)
     {
-        var gaps = all.SelectMany(m => m.Gaps).Order().ToArray();
-        double median = gaps.Length == 0 ? double.NaN : gaps.Length % 2 == 1 ? gaps[gaps.Length / 2] : (gaps[gaps.Length / 2 - 1] + gaps[gaps.Length / 2]) / 2;
         var o = new JsonObject
         {
             ["facts"] = all.Sum(m => m.Facts.Length),
@@ -309,7 +307,7 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
             ["quarantined"] = all.Sum(m => m.Quarantined) + load.Total,
             ["queries_per_s"] = graph.DeviceSeconds > 0 ? graph.Written.Sum(m => m.Attributed) / graph.DeviceSeconds : 0,
             ["device_busy"] = Math.Round(graph.DeviceBusy, 4),
-            ["completeness_gap_median"] = double.IsNaN(median) ? null : median,
+            ["completeness_gap_median"] = MarkerTotals.GapMedian(all),
             ["wall_s"] = Math.Round(wallS, 3),
             ["queries_tokenized"] = all.Sum(m => m.Tokenized),
             ["queries_attributed"] = all.Sum(m => m.Attributed),
@@ -323,14 +321,8 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         };
         if (trainingSeconds is { } t)
             o["embedded_training_s"] = Math.Round(t, 3);
-        foreach (var (reason, n) in expander.Skipped.Snapshot())
-            o[$"skipped_{reason}"] = n;
-        o["not_localized"] = graph.NotLocalized;
-        foreach (var s in tokenizer.Diagnostics.Snapshot())
-        {
-            o[$"tokens_per_object_{s.Language}"] = Math.Round(s.TokensPerObject, 4);
-            o[$"unk_rate_{s.Language}"] = Math.Round(s.UnknownTokenRate, 6);
-        }
+        // Added up from every done chunk's marker, so a resumed run reports the whole run.
+        MarkerTotals.AddCounters(o, all);
         return o;
     }
 

@@ -1,11 +1,23 @@
 using System.Text.Json;
+using KnPipeline.Stages.Tokenization;
 
 namespace KnPipeline.Runs;
 
-/// <summary>What a finished chunk wrote: its facts, counts and the part files (relative paths) it owns.</summary>
+/// <summary>
+/// What a finished chunk wrote: its facts, counts and the part files (relative paths) it owns. The counters a run's
+/// summary reports (skips by reason, queries the model did not localize, tokenization per language) live here too,
+/// so the summary of a resumed run adds up every chunk, not only those the last session computed. Markers written
+/// before these counters existed read them as empty.
+/// </summary>
 public sealed record ChunkMarker(string Chunk, string[] Facts, int Queries, int Tokenized, int Attributed, int Quarantined,
     string[] Parts, double[] Gaps)
 {
+    public SortedDictionary<string, long>? Skipped { get; init; }
+
+    public int NotLocalized { get; init; }
+
+    public LanguageTokenStats[]? TokenStats { get; init; }
+
     public void Write(RunFolder run) => RunFolder.WriteAtomic(run.MarkerPath(Chunk), JsonSerializer.Serialize(this));
 
     /// <summary>

@@ -22,4 +22,11 @@ public sealed record LanguageTokenStats(
 
     /// <summary>Share of unknown tokens (0 when no tokens).</summary>
     public double UnknownTokenRate => Tokens == 0 ? 0 : (double)UnknownTokens / Tokens;
+
+    /// <summary>Adds up rows of the same language (for example one per chunk), sorted by language.</summary>
+    public static IReadOnlyList<LanguageTokenStats> Sum(IEnumerable<LanguageTokenStats> rows) =>
+        rows.GroupBy(r => r.Language, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new LanguageTokenStats(g.Key, g.Sum(r => r.Queries), g.Sum(r => r.ObjectTokens), g.Sum(r => r.Tokens),
+                g.Sum(r => r.UnknownTokens), g.Sum(r => r.Quarantined), g.Sum(r => r.Skipped)))
+            .ToArray();
 }

@@ -59,34 +59,40 @@ public sealed class QueryTokenizer
 
     public TokenizationDiagnostics Diagnostics { get; } = new();
 
-    /// <summary>Tokenizes a stream of queries, dropping (and quarantining or counting) those that cannot be used.</summary>
-    public IEnumerable<TokenizedQueryRecord> TokenizeAll(IEnumerable<QueryRecord> queries, IQuarantine quarantine)
+    /// <summary>
+    /// Tokenizes a stream of queries, dropping (and quarantining or counting) those that cannot be used. The counts
+    /// go to <see cref="Diagnostics"/> and, when given, also to <paramref name="alsoInto"/> (a caller's own share,
+    /// such as one chunk's, which a resumed run must be able to add up again).
+    /// </summary>
+    public IEnumerable<TokenizedQueryRecord> TokenizeAll(IEnumerable<QueryRecord> queries, IQuarantine quarantine,
+        TokenizationDiagnostics? alsoInto = null)
     {
         foreach (var q in queries)
-            if (Tokenize(q, quarantine) is { } t)
+            if (Tokenize(q, quarantine, alsoInto) is { } t)
                 yield return t;
     }
 
     /// <summary>One query; null when it was quarantined or skipped.</summary>
-    public TokenizedQueryRecord? Tokenize(QueryRecord query, IQuarantine quarantine)
+    public TokenizedQueryRecord? Tokenize(QueryRecord query, IQuarantine quarantine, TokenizationDiagnostics? alsoInto = null)
     {
         if (Kind == ModelKind.Causal && query.Prompt == null)
         {
             Diagnostics.Skipped(query.Language);
+            alsoInto?.Skipped(query.Language);
             return null;
         }
         bool spaceBefore = _usesSpaces(query.Language) && query.ObjectStart > 0 &&
                            char.IsWhiteSpace(query.Text[query.ObjectStart - 1]);
         int[] target = _tokenizer.TargetIds(query.Object, spaceBefore);
         if (target.Length == 0)
-            return Reject(query, quarantine, QuarantineReasons.ObjectTokenizesToNothing,
+            return Reject(query, quarantine, alsoInto, QuarantineReasons.ObjectTokenizesToNothing,
                 $"object '{query.Object}' encodes to no token");
         int[] input, positions, types;
         if (Kind == ModelKind.Causal)
         {
             input = _tokenizer.EncodePrompt(query.Prompt!);
             if (input.Length == 0)
-                return Reject(query, quarantine, PromptTokenizesToNothing, $"prompt '{query.Prompt}' encodes to no token");
+                return Reject(query, quarantine, alsoInto, PromptTokenizesToNothing, $"prompt '{query.Prompt}' encodes to no token");
             positions = [input.Length - 1];
             types = [];
         }
@@ -99,20 +105,22 @@ public sealed class QueryTokenizer
             input = _tokenizer.EncodePrompt(text);
             positions = IndicesOf(input, _maskId);
             if (positions.Length != target.Length)
-                return Reject(query, quarantine, QuarantineReasons.MaskCountMismatch,
+                return Reject(query, quarantine, alsoInto, QuarantineReasons.MaskCountMismatch,
                     $"{target.Length} mask tokens were inserted but the input holds {positions.Length}");
             types = new int[input.Length];
         }
         int unknown = CountUnknown(input) + CountUnknown(target);
         int counted = input.Length - (Kind == ModelKind.Masked ? positions.Length : 0) + target.Length;
         Diagnostics.Tokenized(query.Language, target.Length, counted, unknown);
+        alsoInto?.Tokenized(query.Language, target.Length, counted, unknown);
         return new TokenizedQueryRecord(query.QueryId, query.FactId, query.Relation, query.Language, query.Split,
             ModelId, input, types, positions, target, target.Length, unknown);
     }
 
-    private TokenizedQueryRecord? Reject(QueryRecord q, IQuarantine quarantine, string reason, string detail)
+    private TokenizedQueryRecord? Reject(QueryRecord q, IQuarantine quarantine, TokenizationDiagnostics? alsoInto, string reason, string detail)
     {
         Diagnostics.Quarantined(q.Language);
+        alsoInto?.Quarantined(q.Language);
         quarantine.Add(new QuarantineRecord(ModelId, 0, q.QueryId, Stage, reason, detail));
         return null;
     }

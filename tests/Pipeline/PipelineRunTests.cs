@@ -129,6 +129,24 @@ public class PipelineRunTests : IDisposable
         var got = await ExportAll(killed);
         foreach (var t in RunFolder.Tables)
             Assert.True(want[t] == got[t], $"table {t}: resumed run differs from the uninterrupted one");
+        // The summary adds up every chunk, not only those of the last session.
+        AssertSameCounters(Path.Combine(reference, "summary.json"), Path.Combine(killed, "summary.json"));
+    }
+
+    /// <summary>The work's counters agree between two summaries (timings and per-session figures aside).</summary>
+    private static void AssertSameCounters(string expectedPath, string actualPath)
+    {
+        var want = JsonNode.Parse(File.ReadAllText(expectedPath))!.AsObject();
+        var got = JsonNode.Parse(File.ReadAllText(actualPath))!.AsObject();
+        string[] prefixes = ["skipped_", "tokens_per_object_", "unk_rate_"];
+        var keys = want.Select(kv => kv.Key)
+            .Where(k => prefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)) ||
+                        k is "facts" or "queries" or "queries_tokenized" or "queries_attributed" or "not_localized" or "quarantined" or "completeness_gap_median")
+            .ToList();
+        Assert.Contains("skipped_subject_after_object", keys);
+        Assert.Contains("tokens_per_object_en", keys);
+        foreach (var k in keys)
+            Assert.True(got[k]?.ToJsonString() == want[k]!.ToJsonString(), $"summary key {k}: {got[k]?.ToJsonString()} != {want[k]!.ToJsonString()}");
     }
 
     [Fact]
@@ -149,6 +167,7 @@ public class PipelineRunTests : IDisposable
         var s2 = JsonNode.Parse(File.ReadAllText(Path.Combine(sharded, "summary.json")))!;
         Assert.Equal(s1["facts"]!.GetValue<int>(), s2["facts"]!.GetValue<int>());
         Assert.Equal(s1["queries"]!.GetValue<int>(), s2["queries"]!.GetValue<int>());
+        AssertSameCounters(Path.Combine(single, "summary.json"), Path.Combine(sharded, "summary.json"));
         var a = await ExportAll(single);
         var b = await ExportAll(sharded);
         foreach (var t in new[] { "queries", "tokenized", "quarantine" })

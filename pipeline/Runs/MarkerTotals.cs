@@ -1,0 +1,33 @@
+using System.Text.Json.Nodes;
+using KnPipeline.Stages.Tokenization;
+
+namespace KnPipeline.Runs;
+
+/// <summary>
+/// The summary figures that are sums or medians over chunks, computed from the chunks' done markers: a run's
+/// summary, a resumed run's and a merge of shards all add up the same markers, so they agree.
+/// </summary>
+public static class MarkerTotals
+{
+    /// <summary>Median of |gap| over every (query, layer) of the chunks; null when nothing was attributed.</summary>
+    public static double? GapMedian(IEnumerable<ChunkMarker> markers)
+    {
+        var gaps = markers.SelectMany(m => m.Gaps).Order().ToArray();
+        if (gaps.Length == 0)
+            return null;
+        return gaps.Length % 2 == 1 ? gaps[gaps.Length / 2] : (gaps[gaps.Length / 2 - 1] + gaps[gaps.Length / 2]) / 2;
+    }
+
+    /// <summary>Adds skipped_&lt;reason&gt;, not_localized, tokens_per_object_&lt;lang&gt; and unk_rate_&lt;lang&gt;.</summary>
+    public static void AddCounters(JsonObject summary, IReadOnlyCollection<ChunkMarker> markers)
+    {
+        foreach (var g in markers.SelectMany(m => m.Skipped ?? []).GroupBy(kv => kv.Key).OrderBy(g => g.Key, StringComparer.Ordinal))
+            summary[$"skipped_{g.Key}"] = g.Sum(kv => kv.Value);
+        summary["not_localized"] = markers.Sum(m => m.NotLocalized);
+        foreach (var s in LanguageTokenStats.Sum(markers.SelectMany(m => m.TokenStats ?? [])))
+        {
+            summary[$"tokens_per_object_{s.Language}"] = Math.Round(s.TokensPerObject, 4);
+            summary[$"unk_rate_{s.Language}"] = Math.Round(s.UnknownTokenRate, 6);
+        }
+    }
+}
