@@ -86,13 +86,7 @@ public sealed class BertModel : TransformerLM
     public override (Tensor Q, Tensor K, Tensor V) QueryKeyValue(int layer, Tensor h, Tensor positionIds)
     {
         var L = Layer(layer);
-        return (Heads(L.query.call(h)), Heads(L.key.call(h)), Heads(L.value.call(h)));
-    }
-
-    private Tensor Heads(Tensor t)
-    {
-        var shape = t.shape[..^1].Concat([(long)Config.NumHeads, Config.HeadDim]).ToArray();
-        return t.view(shape).transpose(-2, -3);
+        return (SplitHeads(L.query.call(h), Config.NumHeads), SplitHeads(L.key.call(h), Config.NumHeads), SplitHeads(L.value.call(h), Config.NumHeads));
     }
 
     public override Tensor AttentionMerge(int layer, Tensor x, Tensor context)

@@ -27,6 +27,13 @@ public abstract class TransformerLM : nn.Module
     /// <summary>The neuron definition of DESIGN §2 in words, written into every output's metadata.</summary>
     public abstract string NeuronDefinition { get; }
 
+    /// <summary>A projection's output [.., T, heads·hd] viewed per head: [.., heads, T, hd].</summary>
+    protected Tensor SplitHeads(Tensor t, int heads)
+    {
+        var shape = t.shape[..^1].Concat([(long)heads, Config.HeadDim]).ToArray();
+        return t.view(shape).transpose(-2, -3);
+    }
+
     // ---- per-layer primitives supplied by each family ----
 
     /// <summary>Token (+ position, + segment) embeddings: [B, T] → [B, T, d].</summary>

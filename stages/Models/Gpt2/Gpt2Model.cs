@@ -41,14 +41,7 @@ public sealed class Gpt2Model : TransformerLM
     {
         var qkv = Block(layer).c_attn.call(h);
         var parts = qkv.split(Config.HiddenSize, -1);
-        return (Heads(parts[0]), Heads(parts[1]), Heads(parts[2]));
-    }
-
-    private Tensor Heads(Tensor t)
-    {
-        // [.., T, d] → [.., H, T, hd]
-        var shape = t.shape[..^1].Concat([(long)Config.NumHeads, Config.HeadDim]).ToArray();
-        return t.view(shape).transpose(-2, -3);
+        return (SplitHeads(parts[0], Config.NumHeads), SplitHeads(parts[1], Config.NumHeads), SplitHeads(parts[2], Config.NumHeads));
     }
 
     public override Tensor AttentionMerge(int layer, Tensor x, Tensor context) => x + Block(layer).attn_c_proj.call(context);

@@ -48,9 +48,9 @@ public sealed class LlamaModel : TransformerLM
     public override (Tensor Q, Tensor K, Tensor V) QueryKeyValue(int layer, Tensor h, Tensor positionIds)
     {
         var L = Layer(layer);
-        var q = Heads(L.q_proj.call(h), Config.NumHeads);
-        var k = Heads(L.k_proj.call(h), Config.NumKvHeads);
-        var v = Heads(L.v_proj.call(h), Config.NumKvHeads);
+        var q = SplitHeads(L.q_proj.call(h), Config.NumHeads);
+        var k = SplitHeads(L.k_proj.call(h), Config.NumKvHeads);
+        var v = SplitHeads(L.v_proj.call(h), Config.NumKvHeads);
         var (cos, sin) = Rope(positionIds, q.dtype);
         return (q * cos + RotateHalf(q) * sin, k * cos + RotateHalf(k) * sin, v);
     }
@@ -67,12 +67,6 @@ public sealed class LlamaModel : TransformerLM
     {
         long half = x.shape[^1] / 2;
         return cat([-x[TensorIndex.Ellipsis, TensorIndex.Slice(half)], x[TensorIndex.Ellipsis, TensorIndex.Slice(0, half)]], -1);
-    }
-
-    private Tensor Heads(Tensor t, int heads)
-    {
-        var shape = t.shape[..^1].Concat([(long)heads, Config.HeadDim]).ToArray();
-        return t.view(shape).transpose(-2, -3);
     }
 
     public override Tensor AttentionMerge(int layer, Tensor x, Tensor context) => x + Layer(layer).o_proj.call(context);
