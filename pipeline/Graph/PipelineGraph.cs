@@ -38,6 +38,18 @@ public sealed class PipelineGraph(
 
     private long _firstStart = -1, _lastEnd;
     private double _deviceCompute;
+    private long _expandTicks, _tokenizeTicks, _writeTicks;
+
+    /// <summary>
+    /// Busy seconds of the CPU stages summed over their workers (they overlap each other and the device, so they do
+    /// not add up to the wall time): where the time goes when the device waits.
+    /// </summary>
+    public (double Expand, double Tokenize, double Write) StageSeconds =>
+        (Seconds(ref _expandTicks), Seconds(ref _tokenizeTicks), Seconds(ref _writeTicks));
+
+    private static double Seconds(ref long ticks) => (double)Interlocked.Read(ref ticks) / Stopwatch.Frequency;
+
+    private static void AddSince(ref long total, long start) => Interlocked.Add(ref total, Stopwatch.GetTimestamp() - start);
 
     public async Task RunAsync(IEnumerable<FactChunk> chunks, CancellationToken stoppingToken)
     {
@@ -48,21 +60,25 @@ public sealed class PipelineGraph(
 
         var expand = new TransformBlock<FactChunk, ExpandedChunk>(chunk =>
         {
+            long start = Stopwatch.GetTimestamp();
             var q = new QuarantineLog();
             // An expander of its own per chunk, so the chunk's marker can carry its skip counts: a resumed run adds
             // them up from the markers instead of counting only what it computed itself.
             var own = new QueryExpander(expander.Options);
             var queries = own.Expand(chunk.Facts, templatesFor).ToList();
             progress.FactsDone(0, chunk.FactIds.Count);
+            AddSince(ref _expandTicks, start);
             return new ExpandedChunk(chunk, queries, q.Records.ToList(), own.Skipped.Snapshot());
         }, Cpu(parallelism));
 
         var tokenize = new TransformBlock<ExpandedChunk, TokenizedChunk>(e =>
         {
+            long start = Stopwatch.GetTimestamp();
             var q = new QuarantineLog();
             var counts = new TokenizationDiagnostics();
             var tokenized = tokenizer.TokenizeAll(e.Queries, q, counts).ToList();
             progress.FactsDone(1, e.Chunk.FactIds.Count);
+            AddSince(ref _tokenizeTicks, start);
             return new TokenizedChunk(e, tokenized, q.Records.ToList(), counts.Snapshot());
         }, Cpu(parallelism));
 
@@ -102,10 +118,12 @@ public sealed class PipelineGraph(
             if (!r.Batch.IsLast)
                 return;
             var chunk = r.Batch.Chunk;
+            long start = Stopwatch.GetTimestamp();
             // The device stage ends with the last batch; writing is not device time.
             var marker = await writer.WriteAsync(chunk, pending.ToList(), pendingNotLocalized, ct);
             pending.Clear();
             pendingNotLocalized = 0;
+            AddSince(ref _writeTicks, start);
             lock (Written)
                 Written.Add(marker);
             progress.FactsDone(3, chunk.Expanded.Chunk.FactIds.Count);

@@ -318,6 +318,9 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
             ["model_s"] = Math.Round(timings["model_s"], 3),
             ["graph_s"] = Math.Round(timings.GetValueOrDefault("graph_s"), 3),
             ["device_s"] = Math.Round(graph.DeviceSeconds, 3),
+            ["expand_s"] = Math.Round(graph.StageSeconds.Expand, 3),
+            ["tokenize_s"] = Math.Round(graph.StageSeconds.Tokenize, 3),
+            ["write_s"] = Math.Round(graph.StageSeconds.Write, 3),
         };
         if (trainingSeconds is { } t)
             o["embedded_training_s"] = Math.Round(t, 3);
@@ -334,7 +337,7 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         err.WriteLine($"{"figure",-28} value");
         err.WriteLine($"{new string('-', 28)} {new string('-', 16)}");
         foreach (var key in new[] { "facts", "queries", "queries_attributed", "languages", "quarantined", "queries_per_s", "device_busy",
-                     "completeness_gap_median", "wall_s", "model_s", "device_s" })
+                     "completeness_gap_median", "wall_s", "model_s", "graph_s", "expand_s", "tokenize_s", "device_s", "write_s" })
             if (s[key] is { } v)
                 err.WriteLine($"{key,-28} {v.ToJsonString()}");
         err.WriteLine($"run folder: {run.Path}");

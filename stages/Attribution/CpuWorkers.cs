@@ -18,8 +18,10 @@ namespace KnPipeline.Stages.Attribution;
 /// memory bench's peak wandered between 295 and 360 MB for the same work. One thread per arena for the whole run
 /// keeps the peak a function of the work.
 /// </para>
-/// at::set_num_threads sets the OpenMP and MKL thread counts of the calling thread (and the default that new threads
-/// start from), so each worker sets 1 for itself once and the creator's count is restored once they have.
+/// at::set_num_threads is partly process-wide (MKL's count, the default that new threads start from), so the workers
+/// set 1 at the start of every job and the caller's count is restored only after all of them have finished: restoring
+/// it while they ran gave them multi-threaded GEMMs again (two workers × two threads on two cores: 86 instead of 112
+/// queries/s on the default run, and different float results).
 /// </summary>
 internal sealed class CpuWorkers : IDisposable
 {
@@ -30,25 +32,18 @@ internal sealed class CpuWorkers : IDisposable
     {
         if (workers < 2)
             throw new ArgumentOutOfRangeException(nameof(workers), "a pool needs at least 2 workers");
-        int creatorThreads = get_num_threads();
         _queues = Enumerable.Range(0, workers).Select(_ => new BlockingCollection<Action>()).ToArray();
         _threads = new Thread[workers];
-        using var ready = new CountdownEvent(workers);
         for (int w = 0; w < workers; w++)
         {
             var queue = _queues[w];
             _threads[w] = new Thread(() =>
             {
-                set_num_threads(1);
-                ready.Signal();
                 foreach (var job in queue.GetConsumingEnumerable())
                     job();
             }) { IsBackground = true, Name = $"ig-worker-{w}" };
             _threads[w].Start();
         }
-        ready.Wait();
-        // Threads that touch libtorch later start from the default the workers overwrote.
-        set_num_threads(creatorThreads);
     }
 
     public int Count => _threads.Length;
@@ -61,6 +56,7 @@ internal sealed class CpuWorkers : IDisposable
     public List<R> Map<T, R>(IReadOnlyList<T> items, Func<int, IReadOnlyList<T>, List<R>> run)
     {
         int workers = Math.Clamp(items.Count, 1, Count);
+        int callerThreads = get_num_threads();
         var results = new List<R>?[workers];
         var errors = new Exception?[workers];
         using var done = new CountdownEvent(workers);
@@ -73,6 +69,7 @@ internal sealed class CpuWorkers : IDisposable
             {
                 try
                 {
+                    set_num_threads(1);
                     using var scope = NewDisposeScope();
                     results[id] = run(id, slice);
                 }
@@ -87,6 +84,8 @@ internal sealed class CpuWorkers : IDisposable
             });
         }
         done.Wait();
+        // Threads that touch libtorch later start from the count the workers overwrote.
+        set_num_threads(callerThreads);
         if (errors.FirstOrDefault(e => e is not null) is { } error)
             ExceptionDispatchInfo.Capture(error).Throw();
         return results.SelectMany(r => r!).ToList();
