@@ -10,7 +10,7 @@ namespace KnPipeline.Stages.Models.Tokenizers;
 /// transformers converts them), because Microsoft.ML.Tokenizers' CodeGenTokenizer adds CodeGen's whitespace tokens
 /// (ids ≥ 50257 for runs of spaces) that GPT-2 does not have.
 /// </summary>
-public sealed class HfTokenizer : ITextTokenizer
+public sealed class HfTokenizer : SpecialTokenTokenizer, ITextTokenizer
 {
     private readonly IHfModel _model;
     private readonly IHfNormalizer? _normalizer;
@@ -19,7 +19,6 @@ public sealed class HfTokenizer : ITextTokenizer
     private readonly AddedVocabulary _added;
     private readonly int[] _promptPrefix;
     private readonly int[] _promptSuffix;
-    private readonly SpecialTokenIds _special;
 
     internal HfTokenizer(string kind, IHfModel model, IHfNormalizer? normalizer, IHfPreTokenizer? preTokenizer,
         IHfDecoder? decoder, IReadOnlyList<AddedToken> addedTokens, PostProcessing? postProcessing,
@@ -33,20 +32,20 @@ public sealed class HfTokenizer : ITextTokenizer
         _added = new AddedVocabulary(addedTokens, normalizer);
         var special = SpecialTokenIds.Resolve(config, TokenToId, specialDefaults);
         // The model's own unknown token when the configuration names none.
-        _special = special with { Unk = special.Unk ?? (model.UnkToken is { } unk ? TokenToId(unk) : null) };
+        Special = special with { Unk = special.Unk ?? (model.UnkToken is { } unk ? TokenToId(unk) : null) };
 
         // The post_processor decides, except that an explicit add_bos_token wins, as transformers' fast LLaMA/Gemma
         // tokenizers rebuild their template from it.
         int[] prefix = postProcessing?.Prefix ?? [];
-        if (config.AddBosToken == true && prefix.Length == 0 && _special.Bos is int bos)
+        if (config.AddBosToken == true && prefix.Length == 0 && Special.Bos is int bos)
             prefix = [bos];
-        else if (config.AddBosToken == false && prefix.Length == 1 && prefix[0] == _special.Bos)
+        else if (config.AddBosToken == false && prefix.Length == 1 && prefix[0] == Special.Bos)
             prefix = [];
         _promptPrefix = prefix;
         int[] suffix = postProcessing?.Suffix ?? [];
         // A prompt is continued by the model, so an EOS the template appends (LLaMA with add_eos_token) is left out;
         // a separator that is also EOS (RoBERTa's </s>) stays, masked LMs expect it.
-        bool dropEos = _special.Eos is int eos && suffix.Length > 0 && suffix[^1] == eos && _special.Sep != eos;
+        bool dropEos = Special.Eos is int eos && suffix.Length > 0 && suffix[^1] == eos && Special.Sep != eos;
         _promptSuffix = dropEos ? suffix[..^1] : suffix;
         VocabSize = model.VocabSize + _added.Tokens.Count(t => model.TokenToId(t.Content) == null);
     }
@@ -63,14 +62,6 @@ public sealed class HfTokenizer : ITextTokenizer
     public string Kind { get; }
 
     public int VocabSize { get; }
-
-    public int? BosId => _special.Bos;
-    public int? EosId => _special.Eos;
-    public int? PadId => _special.Pad;
-    public int? UnkId => _special.Unk;
-    public int? MaskId => _special.Mask;
-    public int? ClsId => _special.Cls;
-    public int? SepId => _special.Sep;
 
     public int[] Encode(string text) => EncodeCore(text, continuation: false);
 

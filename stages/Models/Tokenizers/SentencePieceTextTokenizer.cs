@@ -8,12 +8,11 @@ namespace KnPipeline.Stages.Models.Tokenizers;
 /// <see cref="SentencePieceTokenizer"/> (BPE or Unigram, byte fallback). BOS is added to prompts when
 /// tokenizer_config.json's add_bos_token says so, true by default as in transformers' LlamaTokenizer.
 /// </summary>
-public sealed class SentencePieceTextTokenizer : ITextTokenizer
+public sealed class SentencePieceTextTokenizer : SpecialTokenTokenizer, ITextTokenizer
 {
     private readonly SentencePieceTokenizer _sp;
     private readonly SentencePieceNormalizer? _midTextNormalizer;
     private readonly bool _addBos;
-    private readonly SpecialTokenIds _special;
     private readonly Dictionary<int, string> _tokens = new();
 
     private SentencePieceTextTokenizer(SentencePieceTokenizer sp, TokenizerFolderConfig config)
@@ -23,7 +22,7 @@ public sealed class SentencePieceTextTokenizer : ITextTokenizer
             _tokens.TryAdd(id, token);
         _addBos = config.AddBosToken ?? true;
         var resolved = SpecialTokenIds.Resolve(config, TokenToId, SpecialTokenIds.SentencePieceDefaults);
-        _special = resolved with
+        Special = resolved with
         {
             Bos = resolved.Bos ?? NonNegative(sp.BeginningOfSentenceId),
             Eos = resolved.Eos ?? NonNegative(sp.EndOfSentenceId),
@@ -58,14 +57,6 @@ public sealed class SentencePieceTextTokenizer : ITextTokenizer
     public string Kind => "sentencepiece";
 
     public int VocabSize => _sp.Vocabulary.Count;
-
-    public int? BosId => _special.Bos;
-    public int? EosId => _special.Eos;
-    public int? PadId => _special.Pad;
-    public int? UnkId => _special.Unk;
-    public int? MaskId => _special.Mask;
-    public int? ClsId => _special.Cls;
-    public int? SepId => _special.Sep;
 
     public int[] Encode(string text) => [.. _sp.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false)];
 

@@ -8,12 +8,11 @@ namespace KnPipeline.Stages.Models.Tokenizers;
 /// tokenizer_config.json's do_lower_case (default true, as transformers); accents are stripped when strip_accents says
 /// so or, when it is absent, whenever text is lowercased, which is what bert-base-uncased does.
 /// </summary>
-public sealed class WordPieceTextTokenizer : ITextTokenizer
+public sealed class WordPieceTextTokenizer : SpecialTokenTokenizer, ITextTokenizer
 {
     private readonly BertTokenizer _bert;
     private readonly string[] _vocab;
     private readonly Dictionary<string, int> _ids;
-    private readonly SpecialTokenIds _special;
 
     private WordPieceTextTokenizer(BertTokenizer bert, string[] vocab, TokenizerFolderConfig config)
     {
@@ -22,7 +21,7 @@ public sealed class WordPieceTextTokenizer : ITextTokenizer
         _ids = new Dictionary<string, int>(vocab.Length);
         for (int i = 0; i < vocab.Length; i++)
             _ids.TryAdd(vocab[i], i);
-        _special = SpecialTokenIds.Resolve(config, TokenToId, SpecialTokenIds.BertDefaults);
+        Special = SpecialTokenIds.Resolve(config, TokenToId, SpecialTokenIds.BertDefaults);
     }
 
     /// <summary>Loads <paramref name="vocabPath"/> (one token per line, id = line number).</summary>
@@ -61,14 +60,6 @@ public sealed class WordPieceTextTokenizer : ITextTokenizer
     public string Kind => "wordpiece";
 
     public int VocabSize => _vocab.Length;
-
-    public int? BosId => _special.Bos;
-    public int? EosId => _special.Eos;
-    public int? PadId => _special.Pad;
-    public int? UnkId => _special.Unk;
-    public int? MaskId => _special.Mask;
-    public int? ClsId => _special.Cls;
-    public int? SepId => _special.Sep;
 
     public int[] Encode(string text) => [.. _bert.EncodeToIds(text, addSpecialTokens: false)];
 
