@@ -61,14 +61,14 @@ public sealed class PipelineGraph(
         var expand = new TransformBlock<FactChunk, ExpandedChunk>(chunk =>
         {
             long start = Stopwatch.GetTimestamp();
-            var q = new QuarantineLog();
             // An expander of its own per chunk, so the chunk's marker can carry its skip counts: a resumed run adds
             // them up from the markers instead of counting only what it computed itself.
             var own = new QueryExpander(expander.Options);
             var queries = own.Expand(chunk.Facts, templatesFor).ToList();
             progress.FactsDone(0, chunk.FactIds.Count);
             AddSince(ref _expandTicks, start);
-            return new ExpandedChunk(chunk, queries, q.Records.ToList(), own.Skipped.Snapshot());
+            // Facts were checked when they were read (bad ones are in the load quarantine), so expansion rejects none.
+            return new ExpandedChunk(chunk, queries, [], own.Skipped.Snapshot());
         }, Cpu(parallelism));
 
         var tokenize = new TransformBlock<ExpandedChunk, TokenizedChunk>(e =>
