@@ -66,7 +66,7 @@ public sealed class EmbeddedModelOptions
     [Required]
     public string CacheDir { get; set; } = ".cache/embedded-model";
 
-    /// <summary>Also train a masked-LM twin, so the MLM code paths can run on embedded data.</summary>
+    /// <summary>Also train a masked-LM twin, so the MLM code paths can run on embedded data (not built yet: refused).</summary>
     public bool MaskedTwin { get; set; }
 
     public IEnumerable<OptionError> Validate()
