@@ -46,8 +46,9 @@ public sealed class ProgressReporter : IDisposable
         double frac = _totalFacts == 0 ? 1 : (double)done / _totalFacts;
         int width = 24, filled = (int)Math.Round(frac * width);
         double rate = Interlocked.Read(ref _facts[i]) / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
-        string eta = rate > 0 && done < _totalFacts ? TimeSpan.FromSeconds((_totalFacts - done) / rate).ToString(@"hh\:mm\:ss") : "--:--:--";
-        return $"{Stages[i],-9} [{new string('#', filled)}{new string('.', width - filled)}] {done,6}/{_totalFacts} facts  ETA {eta}";
+        string eta = done >= _totalFacts ? "done"
+            : rate > 0 ? "ETA " + TimeSpan.FromSeconds((_totalFacts - done) / rate).ToString(@"hh\:mm\:ss") : "ETA --:--:--";
+        return $"{Stages[i],-9} [{new string('#', filled)}{new string('.', width - filled)}] {done,6}/{_totalFacts} facts  {eta}";
     }
 
     private void Tick()
