@@ -33,10 +33,10 @@ public sealed class ChunkWriter(RunFolder run, PartMetadata metadata, int rowGro
         await WriteTable("kn_sets", KnSetRecordSchema.Instance, kns, r => r.Language, r => r.QueryId, parts, expanded.Chunk.Key, ct);
         var quarantine = expanded.Quarantined.Concat(chunk.Quarantined).ToList();
         await WriteTable("quarantine", QuarantineRecordSchema.Instance, quarantine, q => LanguageOf(q, byQuery), q => $"{q.Source}\u0000{q.Line:D9}\u0000{q.RecordId}\u0000{q.Reason}", parts, expanded.Chunk.Key, ct);
-        var gaps = attributed.SelectMany(a => a.Result.Layers.Select(l => Math.Abs(l.Gap))).ToArray();
         var marker = new ChunkMarker(expanded.Chunk.Key, expanded.Chunk.FactIds.ToArray(), expanded.Queries.Count, chunk.Tokenized.Count,
-            attributed.Count, quarantine.Count, parts.ToArray(), gaps)
+            attributed.Count, quarantine.Count, parts.ToArray())
         {
+            GapSketch = QuantileSketch.Of(attributed.SelectMany(a => a.Result.Layers.Select(l => l.Gap))),
             Skipped = expanded.Skipped,
             NotLocalized = notLocalized,
             TokenStats = chunk.TokenStats.ToArray(),

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using KnPipeline.Stages.Tokenization;
 
 namespace KnPipeline.Runs;
@@ -10,8 +11,18 @@ namespace KnPipeline.Runs;
 /// before these counters existed read them as empty.
 /// </summary>
 public sealed record ChunkMarker(string Chunk, string[] Facts, int Queries, int Tokenized, int Attributed, int Quarantined,
-    string[] Parts, double[] Gaps)
+    string[] Parts)
 {
+    /// <summary>The chunk's |completeness gaps|, one per attributed (query, layer), as a mergeable sketch.</summary>
+    public QuantileSketch? GapSketch { get; init; }
+
+    /// <summary>The raw gaps, as markers written before <see cref="GapSketch"/> existed hold them (read, never written).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double[]? Gaps { get; init; }
+
+    /// <summary>The gap sketch, from the raw gaps of an older marker when it has no sketch.</summary>
+    public QuantileSketch GapsAsSketch() => GapSketch ?? QuantileSketch.Of(Gaps ?? []);
+
     public SortedDictionary<string, long>? Skipped { get; init; }
 
     public int NotLocalized { get; init; }

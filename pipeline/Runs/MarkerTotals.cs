@@ -9,13 +9,16 @@ namespace KnPipeline.Runs;
 /// </summary>
 public static class MarkerTotals
 {
-    /// <summary>Median of |gap| over every (query, layer) of the chunks; null when nothing was attributed.</summary>
+    /// <summary>
+    /// Median of |gap| over every (query, layer) of the chunks, from their merged sketches (within 0.1% relative);
+    /// null when nothing was attributed.
+    /// </summary>
     public static double? GapMedian(IEnumerable<ChunkMarker> markers)
     {
-        var gaps = markers.SelectMany(m => m.Gaps).Order().ToArray();
-        if (gaps.Length == 0)
-            return null;
-        return gaps.Length % 2 == 1 ? gaps[gaps.Length / 2] : (gaps[gaps.Length / 2 - 1] + gaps[gaps.Length / 2]) / 2;
+        var all = new QuantileSketch();
+        foreach (var m in markers)
+            all.Merge(m.GapsAsSketch());
+        return all.Median();
     }
 
     /// <summary>Adds skipped_&lt;reason&gt;, not_localized, tokens_per_object_&lt;lang&gt; and unk_rate_&lt;lang&gt;.</summary>
