@@ -62,6 +62,7 @@ public static class EmbeddedTrainer
         torch.manual_seed(o.Seed);
         var model = ModelLoader.Create(config);
         Initialize(model, o.Seed);
+        using var replicas = new Replicas(model, config, scope.Replicas ?? EmbeddedTrainingScope.DefaultReplicas);
         model.train();
         foreach (var p in model.parameters())
             p.requires_grad = true;
@@ -103,7 +104,7 @@ public static class EmbeddedTrainer
                 double lr = LearningRate(step, total, warmup, o.LearningRate);
                 foreach (var g in optimizer.ParamGroups)
                     g.LearningRate = lr;
-                double loss = Step(model, optimizer, batch, padId, o.ObjectWeight);
+                double loss = replicas.Step(optimizer, batch, padId, o.ObjectWeight);
                 step++;
                 inEpoch++;
                 lossSum += loss;
@@ -121,7 +122,7 @@ public static class EmbeddedTrainer
                         accuracy = ProbeAccuracy(model, stopping.All, padId);
                         reached = accuracy.Values.All(a => a >= o.TargetAccuracy);
                     }
-                    model.train();
+                    replicas.Train();
                     log.Add(new EpochRecord(Math.Round(at, 3), step, lastLoss, clock.Elapsed.TotalSeconds, accuracy, full));
                     progress?.Report(new TrainingProgress(epoch, o.MaxEpochs, step, total, lastLoss, clock.Elapsed,
                         string.Create(CultureInfo.InvariantCulture, $"epoch {at:F1}: loss {lastLoss:F4}, {(full ? "all" : "sampled")} train top-1 ") +
@@ -183,29 +184,112 @@ public static class EmbeddedTrainer
     }
 
     /// <summary>
-    /// One optimiser step on a batch of sentences, each its own right-padded row (position j predicts token j + 1;
-    /// object tokens weigh <paramref name="objectWeight"/>, pads nothing). Returns the batch's weighted mean loss.
+    /// The model and its data-parallel replicas. A batch is cut into one contiguous slice per replica; each replica
+    /// computes its slice's share of the batch loss (weighted cross-entropy summed over its positions, divided by the
+    /// whole batch's weight) and its gradient on a worker thread of its own (<see cref="Attribution.CpuWorkers"/>, one
+    /// libtorch thread each). The gradients are added into the model's in replica order, so the step is the full
+    /// batch's step with a fixed summation order: deterministic, and the same on any machine with this many replicas.
+    /// After the optimiser step the replicas copy the model's weights.
     /// </summary>
-    private static double Step(TransformerLM model, OptimizerHelper optimizer, TrainingRow[] batch, int padId, double objectWeight)
+    private sealed class Replicas : IDisposable
+    {
+        private readonly TransformerLM[] _models;
+        private readonly Parameter[][] _params;
+        private readonly Attribution.CpuWorkers? _workers;
+
+        public Replicas(TransformerLM model, ModelConfig config, int count)
+        {
+            if (count < 1)
+                throw new ArgumentOutOfRangeException(nameof(count), "at least one replica");
+            _models = [model, .. Enumerable.Range(1, count - 1).Select(_ => ModelLoader.Create(config))];
+            _params = _models.Select(m => m.parameters().ToArray()).ToArray();
+            foreach (var ps in _params.Skip(1))
+                foreach (var p in ps)
+                    p.requires_grad = true;
+            Sync();
+            if (count > 1)
+                _workers = new Attribution.CpuWorkers(count);
+        }
+
+        public void Train()
+        {
+            foreach (var m in _models)
+                m.train();
+        }
+
+        public double Step(OptimizerHelper optimizer, TrainingRow[] batch, int padId, double objectWeight)
+        {
+            double totalWeight = batch.Sum(r => Weights(r, objectWeight).Sum(w => (double)w));
+            optimizer.zero_grad();
+            foreach (var m in _models.Skip(1))
+                m.zero_grad();
+            List<double> parts = _workers is null
+                ? [LossAndGradient(_models[0], batch, padId, objectWeight, totalWeight)]
+                : _workers.Map(batch, (w, slice) => new List<double> { LossAndGradient(_models[w], slice, padId, objectWeight, totalWeight) });
+            using (var scope = NewDisposeScope())
+            using (no_grad())
+                for (int r = 1; r < _params.Length; r++)
+                    for (int i = 0; i < _params[0].Length; i++)
+                        if (_params[r][i].grad is { } g)
+                        {
+                            if (_params[0][i].grad is { } main)
+                                main.add_(g);
+                            else
+                                _params[0][i].grad = g.clone();
+                        }
+            nn.utils.clip_grad_norm_(_models[0].parameters(), ClipNorm);
+            optimizer.step();
+            Sync();
+            return parts.Sum();
+        }
+
+        private void Sync()
+        {
+            using var _ = no_grad();
+            for (int r = 1; r < _params.Length; r++)
+                for (int i = 0; i < _params[0].Length; i++)
+                    _params[r][i].copy_(_params[0][i]);
+        }
+
+        public void Dispose()
+        {
+            _workers?.Dispose();
+            foreach (var m in _models.Skip(1))
+                m.Dispose();
+        }
+    }
+
+    /// <summary>Per predicted position of a row (position j predicts token j + 1): object tokens weigh more.</summary>
+    private static IEnumerable<float> Weights(TrainingRow r, double objectWeight)
+    {
+        for (int j = 0; j + 1 < r.Ids.Length; j++)
+            yield return j + 1 >= r.ObjectStart && j + 1 < r.ObjectStart + r.ObjectLength ? (float)objectWeight : 1f;
+    }
+
+    /// <summary>
+    /// Forward and backward of a slice of a batch of sentences, each its own right-padded row; the loss is the
+    /// weighted cross-entropy summed over the slice divided by <paramref name="totalWeight"/> (the whole batch's), so
+    /// the slices' gradients add up to the batch's. Returns the slice's part of the batch loss.
+    /// </summary>
+    private static double LossAndGradient(TransformerLM model, IReadOnlyList<TrainingRow> rows, int padId, double objectWeight, double totalWeight)
     {
         using var scope = NewDisposeScope();
-        int b = batch.Length, t = batch.Max(r => r.Ids.Length);
+        int b = rows.Count, t = rows.Max(r => r.Ids.Length);
         var ids = new long[b * t];
         var picks = new List<long>();
         var targets = new List<long>();
         var weights = new List<float>();
         for (int i = 0; i < b; i++)
         {
-            var r = batch[i];
+            var r = rows[i];
             for (int j = 0; j < t; j++)
                 ids[i * t + j] = j < r.Ids.Length ? r.Ids[j] : padId;
             for (int j = 0; j + 1 < r.Ids.Length; j++)
             {
                 picks.Add(i * t + j);
                 targets.Add(r.Ids[j + 1]);
-                bool isObject = j + 1 >= r.ObjectStart && j + 1 < r.ObjectStart + r.ObjectLength;
-                weights.Add(isObject ? (float)objectWeight : 1f);
             }
+            weights.AddRange(Weights(r, objectWeight));
         }
         var device = model.InputEmbedding.device;
         // Right padding under a causal mask: real positions never attend to pads, so no attention mask is needed.
@@ -214,12 +298,8 @@ public static class EmbeddedTrainer
         var picked = hidden.reshape(b * t, -1).index_select(0, tensor(picks.ToArray(), device: device));
         var logits = model.Head(picked);
         var ce = nn.functional.cross_entropy(logits, tensor(targets.ToArray(), device: device), reduction: nn.Reduction.None);
-        var w = tensor(weights.ToArray(), device: device);
-        var loss = (ce * w).sum() / w.sum();
-        optimizer.zero_grad();
+        var loss = (ce * tensor(weights.ToArray(), device: device)).sum() / totalWeight;
         loss.backward();
-        nn.utils.clip_grad_norm_(model.parameters(), ClipNorm);
-        optimizer.step();
         return loss.item<float>();
     }
 

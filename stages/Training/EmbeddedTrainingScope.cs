@@ -40,10 +40,20 @@ public sealed record EmbeddedTrainingScope
     /// </summary>
     public const int DefaultThreads = 1;
 
+    /// <summary>
+    /// Model replicas that share each batch (data parallel), each on a thread of its own with <see cref="Threads"/>
+    /// libtorch threads; null = <see cref="DefaultReplicas"/>. Fixed, not taken from the machine, because how a batch
+    /// is split decides the float sums and so the weights.
+    /// </summary>
+    public int? Replicas { get; init; }
+
+    /// <summary>Two: one per core of the 2-core machines this runs on; each replica's step is compute-bound.</summary>
+    public const int DefaultReplicas = 2;
+
     public static EmbeddedTrainingScope Full { get; } = new();
 
     public bool IsFull => Languages is not { Count: > 0 } && Relations is not { Count: > 0 } && MaxSteps == null &&
                           MaxMerges == Full.MaxMerges && MaxPositions == Full.MaxPositions &&
                           AccuracySamplePerLanguage == Full.AccuracySamplePerLanguage &&
-                          (Threads ?? DefaultThreads) == DefaultThreads;
+                          (Threads ?? DefaultThreads) == DefaultThreads && (Replicas ?? DefaultReplicas) == DefaultReplicas;
 }

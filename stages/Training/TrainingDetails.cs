@@ -18,6 +18,7 @@ internal static class TrainingDetails
         ["max_positions"] = s.MaxPositions,
         ["accuracy_sample_per_language"] = s.AccuracySamplePerLanguage,
         ["threads"] = s.Threads ?? EmbeddedTrainingScope.DefaultThreads,
+        ["replicas"] = s.Replicas ?? EmbeddedTrainingScope.DefaultReplicas,
     };
 
     public static JsonObject Build(TrainingStats stats, EmbeddedTrainingScope scope, TrainingCorpus corpus,
@@ -55,6 +56,7 @@ internal static class TrainingDetails
                 ["ffn"] = config.FfnWidth, ["n_positions"] = config.MaxPositions, ["vocab_size"] = config.VocabSize,
             },
             ["threads"] = threads,
+            ["replicas"] = scope.Replicas ?? EmbeddedTrainingScope.DefaultReplicas,
             ["epoch_log"] = log,
         };
     }
