@@ -37,6 +37,10 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
             ["embedded_model"] = all["embedded_model"]!.DeepClone(), ["attribution"] = all["attribution"]!.DeepClone(),
             ["seed"] = run["seed"]!.DeepClone(), ["chunk_facts"] = run["chunk_facts"]!.DeepClone(), ["dtype"] = run["dtype"]!.DeepClone(),
         };
+        // The embedded model's cache key covers the trainer's code version and the benchmark it learns, so a new
+        // trainer gives a new run folder instead of a refused resume of the old one.
+        if (c.Model.Path == ModelOptions.Embedded && RepoPaths.FindRepoRoot(AppContext.BaseDirectory) is not null)
+            work["embedded_model_key"] = EmbeddedModel.CacheKey(c.EmbeddedModel, BenchmarkLoaders.EmbeddedDirectory(), EmbeddedTrainingScope.Full);
         return Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(work.ToJsonString()))).ToLowerInvariant();
     }
 

@@ -198,6 +198,30 @@ public class PipelineRunTests : IDisposable
     }
 
     [Fact]
+    public async Task ResumingAfterTheModelChangedIsRefused()
+    {
+        // The same config names a model folder whose weights changed after the run began (a moved Hub revision, say).
+        string model = Path.Combine(_root, "model");
+        Directory.CreateDirectory(model);
+        foreach (var f in Directory.GetFiles(PipelineFixture.ModelDir))
+            File.Copy(f, Path.Combine(model, Path.GetFileName(f)));
+        string dir = Path.Combine(_root, "run");
+        string cfg = PipelineFixture.WriteConfig(Path.Combine(_root, "cfg"), factsPerRelation: 1);
+        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", dir, "--set", $"model.path={model}")).Code);
+        using (var fs = new FileStream(Path.Combine(model, "model.safetensors"), FileMode.Open))
+        {
+            fs.Seek(-2, SeekOrigin.End);
+            int b = fs.ReadByte();
+            fs.Seek(-2, SeekOrigin.End);
+            fs.WriteByte((byte)(b ^ 1));
+        }
+        var (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", dir, "--set", $"model.path={model}");
+        Assert.Equal(CliApp.ExitUsage, code);
+        Assert.Contains("model weights", err);
+        Assert.Contains("model.weights_sha256", err);
+    }
+
+    [Fact]
     public async Task SigtermStopsWith130AndTheRunResumes()
     {
         // A longer run (more facts, m = 40), so the signal arrives while chunks are still being computed.
