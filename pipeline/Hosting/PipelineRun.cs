@@ -129,6 +129,7 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         {
             Steps = C.Attribution.Steps, Rule = OptionNames.Of(C.Attribution.Rule), Objective = OptionNames.Of(C.Attribution.Objective),
             Layers = C.Attribution.Layers.Count > 0 ? C.Attribution.Layers.ToArray() : null, Algorithm = OptionNames.Of(C.Attribution.Algorithm),
+            CpuWorkers = C.Attribution.CpuWorkers,
         };
         using var stage = new AttributionStage(model, settings, C.Attribution.Target == AttributionTarget.AllTokens,
             C.Attribution.Localize == LocalizeMode.Correct, loaded.PadId, C.Attribution.BatchRows,

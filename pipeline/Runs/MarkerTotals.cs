@@ -27,6 +27,10 @@ public static class MarkerTotals
         foreach (var g in markers.SelectMany(m => m.Skipped ?? []).GroupBy(kv => kv.Key).OrderBy(g => g.Key, StringComparer.Ordinal))
             summary[$"skipped_{g.Key}"] = g.Sum(kv => kv.Value);
         summary["not_localized"] = markers.Sum(m => m.NotLocalized);
+        // Markers written before the counters moved into them (an older build's chunks of a resumed run) count as 0.
+        int without = markers.Count(m => m.Skipped is null);
+        if (without > 0)
+            summary["chunks_without_counters"] = without;
         foreach (var s in LanguageTokenStats.Sum(markers.SelectMany(m => m.TokenStats ?? [])))
         {
             summary[$"tokens_per_object_{s.Language}"] = Math.Round(s.TokensPerObject, 4);

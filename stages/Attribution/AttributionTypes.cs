@@ -28,6 +28,12 @@ public sealed record AttributionSettings
     public string Algorithm { get; init; } = "fast";
     /// <summary>Vocabulary chunk of the LM head's matmul.</summary>
     public int HeadChunk { get; init; } = 8192;
+    /// <summary>
+    /// On a CPU, the fast algorithm cuts a batch into this many contiguous slices, one per single-threaded worker
+    /// (fewer for fewer queries). Fixed by the configuration, not the machine, so the results do not depend on the
+    /// core count; set it to the number of cores for speed.
+    /// </summary>
+    public int CpuWorkers { get; init; } = 2;
 }
 
 /// <summary>One layer's integrated gradients for one query.</summary>

@@ -19,7 +19,7 @@ namespace KnPipeline.Stages.Attribution;
 /// keeps the peak a function of the work.
 /// </para>
 /// at::set_num_threads is partly process-wide (MKL's count, the default that new threads start from), so the workers
-/// set 1 at the start of every job and the caller's count is restored only after all of them have finished: restoring
+/// set their count at the start of every job and the caller's count is restored only after all of them have finished: restoring
 /// it while they ran gave them multi-threaded GEMMs again (two workers × two threads on two cores: 86 instead of 112
 /// queries/s on the default run, and different float results).
 /// </summary>
@@ -27,11 +27,12 @@ internal sealed class CpuWorkers : IDisposable
 {
     private readonly BlockingCollection<Action>[] _queues;
     private readonly Thread[] _threads;
+    private bool _disposed;
 
     public CpuWorkers(int workers)
     {
-        if (workers < 2)
-            throw new ArgumentOutOfRangeException(nameof(workers), "a pool needs at least 2 workers");
+        if (workers < 1)
+            throw new ArgumentOutOfRangeException(nameof(workers), "a pool needs at least 1 worker");
         _queues = Enumerable.Range(0, workers).Select(_ => new BlockingCollection<Action>()).ToArray();
         _threads = new Thread[workers];
         for (int w = 0; w < workers; w++)
@@ -50,11 +51,13 @@ internal sealed class CpuWorkers : IDisposable
 
     /// <summary>
     /// Splits <paramref name="items"/> into one contiguous slice per worker (fewer when there are fewer items), runs
-    /// <paramref name="run"/>(worker, slice) on each and concatenates the results in input order. The first error of
+    /// <paramref name="run"/>(worker, slice) on each with <paramref name="threadsEach"/> libtorch threads, and
+    /// concatenates the results in input order. The first error of
     /// any worker is rethrown on the caller with its original stack.
     /// </summary>
-    public List<R> Map<T, R>(IReadOnlyList<T> items, Func<int, IReadOnlyList<T>, List<R>> run)
+    public List<R> Map<T, R>(IReadOnlyList<T> items, Func<int, IReadOnlyList<T>, List<R>> run, int threadsEach = 1)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         int workers = Math.Clamp(items.Count, 1, Count);
         int callerThreads = get_num_threads();
         var results = new List<R>?[workers];
@@ -69,7 +72,7 @@ internal sealed class CpuWorkers : IDisposable
             {
                 try
                 {
-                    set_num_threads(1);
+                    set_num_threads(threadsEach);
                     using var scope = NewDisposeScope();
                     results[id] = run(id, slice);
                 }
@@ -93,6 +96,9 @@ internal sealed class CpuWorkers : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         foreach (var q in _queues)
             q.CompleteAdding();
         foreach (var t in _threads)

@@ -46,6 +46,14 @@ public sealed class AttributionOptions
     [Range(0, int.MaxValue)]
     public int BatchTokens { get; set; }
 
+    /// <summary>
+    /// On a CPU, each device batch is cut into this many contiguous slices, run side by side by single-threaded
+    /// workers; set it to the core count. A setting rather than the machine's core count, because the slices and the
+    /// thread count decide the float sums.
+    /// </summary>
+    [Range(1, 256)]
+    public int CpuWorkers { get; set; } = 2;
+
     public IEnumerable<OptionError> Validate()
     {
         foreach (var e in OptionChecks.Check(this, SectionName))

@@ -62,7 +62,8 @@ public static class EmbeddedTrainer
         torch.manual_seed(o.Seed);
         var model = ModelLoader.Create(config);
         Initialize(model, o.Seed);
-        using var replicas = new Replicas(model, config, scope.Replicas ?? EmbeddedTrainingScope.DefaultReplicas);
+        using var replicas = new Replicas(model, config, scope.Replicas ?? EmbeddedTrainingScope.DefaultReplicas,
+            scope.Threads ?? EmbeddedTrainingScope.DefaultThreads);
         model.train();
         foreach (var p in model.parameters())
             p.requires_grad = true;
@@ -186,8 +187,8 @@ public static class EmbeddedTrainer
     /// <summary>
     /// The model and its data-parallel replicas. A batch is cut into one contiguous slice per replica; each replica
     /// computes its slice's share of the batch loss (weighted cross-entropy summed over its positions, divided by the
-    /// whole batch's weight) and its gradient on a worker thread of its own (<see cref="Attribution.CpuWorkers"/>, one
-    /// libtorch thread each). The gradients are added into the model's in replica order, so the step is the full
+    /// whole batch's weight) and its gradient on a worker thread of its own (<see cref="Attribution.CpuWorkers"/>, with
+    /// the scope's libtorch threads each). The gradients are added into the model's in replica order, so the step is the full
     /// batch's step with a fixed summation order: deterministic, and the same on any machine with this many replicas.
     /// After the optimiser step the replicas copy the model's weights.
     /// </summary>
@@ -196,9 +197,11 @@ public static class EmbeddedTrainer
         private readonly TransformerLM[] _models;
         private readonly Parameter[][] _params;
         private readonly Attribution.CpuWorkers? _workers;
+        private readonly int _threadsEach;
 
-        public Replicas(TransformerLM model, ModelConfig config, int count)
+        public Replicas(TransformerLM model, ModelConfig config, int count, int threadsEach)
         {
+            _threadsEach = threadsEach;
             if (count < 1)
                 throw new ArgumentOutOfRangeException(nameof(count), "at least one replica");
             _models = [model, .. Enumerable.Range(1, count - 1).Select(_ => ModelLoader.Create(config))];
@@ -225,7 +228,7 @@ public static class EmbeddedTrainer
                 m.zero_grad();
             List<double> parts = _workers is null
                 ? [LossAndGradient(_models[0], batch, padId, objectWeight, totalWeight)]
-                : _workers.Map(batch, (w, slice) => new List<double> { LossAndGradient(_models[w], slice, padId, objectWeight, totalWeight) });
+                : _workers.Map(batch, (w, slice) => new List<double> { LossAndGradient(_models[w], slice, padId, objectWeight, totalWeight) }, _threadsEach);
             using (var scope = NewDisposeScope())
             using (no_grad())
                 for (int r = 1; r < _params.Length; r++)

@@ -46,23 +46,40 @@ public class CpuWorkersTests
         var model = TinyModels.Build("gpt2", 3);
         var qs = Enumerable.Range(0, 5).Select(Q).ToArray();
         var baselines = new RecordingBaselines((q, l) => Enumerable.Range(0, model.FfnWidth).Select(i => 0.01f * (i % 7) - 0.02f * l).ToArray());
-        using var ig = new IntegratedGradients(model, new AttributionSettings { Steps = 4 });
-        var one = RunWithThreads(1, ig, qs, baselines);
-        var three = RunWithThreads(3, ig, qs, baselines);
-        Assert.Equal(qs.Select(q => q.Id), three.Select(r => r.Id));
+        using var single = new IntegratedGradients(model, new AttributionSettings { Steps = 4, CpuWorkers = 1 });
+        using var three = new IntegratedGradients(model, new AttributionSettings { Steps = 4, CpuWorkers = 3 });
+        var one = RunWithThreads(1, single, qs, baselines);
+        var split = RunWithThreads(3, three, qs, baselines);
+        Assert.Equal(qs.Select(q => q.Id), split.Select(r => r.Id));
         for (int i = 0; i < qs.Length; i++)
         {
-            Assert.Equal(one[i].FA, three[i].FA, 6);
+            Assert.Equal(one[i].FA, split[i].FA, 6);
             for (int l = 0; l < one[i].Layers.Count; l++)
             {
                 var a = one[i].Layers[l].Attributions;
-                var b = three[i].Layers[l].Attributions;
+                var b = split[i].Layers[l].Attributions;
                 double scale = a.Max(x => Math.Abs((double)x));
                 Assert.True(a.Zip(b).All(p => Math.Abs(p.First - p.Second) <= 1e-5 * scale + 1e-9), $"{qs[i].Id} layer {l}");
             }
         }
         // The provider is only ever asked on the calling thread.
         Assert.Equal([Environment.CurrentManagedThreadId], baselines.Threads);
+        three.Dispose();
+        three.Dispose();   // a second Dispose is harmless
+    }
+
+    [Fact]
+    public void TheSplitNotTheMachinesThreadCountDecidesTheNumbers()
+    {
+        using var scope = NewDisposeScope();
+        var model = TinyModels.Build("gpt2", 3);
+        var qs = Enumerable.Range(0, 4).Select(Q).ToArray();
+        using var ig = new IntegratedGradients(model, new AttributionSettings { Steps = 4, CpuWorkers = 2 });
+        var withOne = RunWithThreads(1, ig, qs, null);
+        var withFour = RunWithThreads(4, ig, qs, null);
+        for (int i = 0; i < qs.Length; i++)
+            for (int l = 0; l < withOne[i].Layers.Count; l++)
+                Assert.Equal(withOne[i].Layers[l].Attributions, withFour[i].Layers[l].Attributions);
     }
 
     [Fact]

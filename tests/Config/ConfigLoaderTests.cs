@@ -45,7 +45,7 @@ public class ConfigLoaderTests
                      "filler_fraction,object_weight,target_accuracy,seed,cache_dir,masked_twin",
             Keys(typeof(EmbeddedModelOptions)));
         Assert.Equal("steps,rule,objective,baseline,target,layers,algorithm,top_k,keep_full,localize,kn_threshold," +
-                     "batch_rows,batch_tokens", Keys(typeof(AttributionOptions)));
+                     "batch_rows,batch_tokens,cpu_workers", Keys(typeof(AttributionOptions)));
         Assert.Equal("queue_capacity,tokenize_parallelism,row_group_rows", Keys(typeof(PipelineOptions)));
         Assert.Equal("gauss-legendre", OptionNames.Of(IntegrationRule.GaussLegendre));
         Assert.Equal("rml-lama", OptionNames.Of(BenchmarkFormat.RmlLama));

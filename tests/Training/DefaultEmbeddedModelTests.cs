@@ -31,9 +31,14 @@ public class DefaultEmbeddedModelTests
         psi.Environment["CI"] = "true";
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout, stderr.Result);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        // Training takes minutes; a child that hangs must fail the test, not stall the suite.
+        if (!p.WaitForExit(TimeSpan.FromMinutes(20)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"pipeline {string.Join(' ', args)} did not finish in 20 minutes");
+        }
+        return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
     [Fact]
