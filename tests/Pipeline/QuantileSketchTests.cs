@@ -62,6 +62,11 @@ public class QuantileSketchTests
         string old = $$"""{"Chunk":"c","Facts":["f"],"Queries":1,"Tokenized":1,"Attributed":1,"Quarantined":0,"Parts":[],"Gaps":[{{string.Join(",", gaps.Select(g => g.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}}]}""";
         var legacy = JsonSerializer.Deserialize<ChunkMarker>(old)!;
         Assert.Equal(marker.GapSketch.Median(), MarkerTotals.GapMedian([legacy]));
+        // Its counters are missing, and the summary says so instead of silently counting them as zero.
+        var summary = new System.Text.Json.Nodes.JsonObject();
+        MarkerTotals.AddCounters(summary, [legacy, back with { Skipped = new SortedDictionary<string, long> { ["split_filtered"] = 2 } }]);
+        Assert.Equal(1, summary["chunks_without_counters"]!.GetValue<int>());
+        Assert.Equal(2, summary["skipped_split_filtered"]!.GetValue<long>());
         Assert.Null(MarkerTotals.GapMedian([]));
     }
 }
