@@ -13,15 +13,7 @@ namespace KnPipeline.Cli;
 /// </summary>
 public static class BenchCommand
 {
-    /// <summary>The <c>bench</c> command group holding <c>data</c>.</summary>
-    public static Command Create()
-    {
-        var bench = new Command("bench", "Measure the throughput of pipeline stages");
-        bench.Subcommands.Add(CreateData());
-        return bench;
-    }
-
-    /// <summary>The <c>data</c> subcommand alone, for a <c>bench</c> group built elsewhere.</summary>
+    /// <summary>The <c>data</c> subcommand of the <c>bench</c> group (built in <see cref="CliApp"/>).</summary>
     public static Command CreateData()
     {
         var queries = new Option<long>("--queries")
@@ -51,7 +43,7 @@ public static class BenchCommand
         if (queries < 1)
         {
             Console.Error.WriteLine($"error: --queries must be at least 1 (got {queries})");
-            return CliApp.ExitUsage;
+            return ExitCodes.Usage;
         }
         string dir = Path.Combine(Path.GetTempPath(), $"kn-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
@@ -81,7 +73,7 @@ public static class BenchCommand
                 Console.WriteLine(string.Create(inv, $"part           {r.PartBytes / (1024.0 * 1024.0):F1} MiB, {r.RowGroups} row groups"));
                 Console.WriteLine($"tokenizer      {r.Tokenizer} (synthetic; no model files)");
             }
-            return CliApp.ExitOk;
+            return ExitCodes.Ok;
         }
         finally
         {

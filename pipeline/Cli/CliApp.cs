@@ -5,9 +5,6 @@ namespace KnPipeline.Cli;
 /// <summary>Builds the command tree. Each command lives in its own file and exposes a static <c>Create()</c>.</summary>
 public static class CliApp
 {
-    /// <summary>Exit codes shared by every command.</summary>
-    public const int ExitOk = 0, ExitFailure = 1, ExitUsage = 2, ExitInterrupted = 130;
-
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("kn-pipeline: find and edit knowledge neurons in transformer language models");
@@ -28,10 +25,6 @@ public static class CliApp
         return root;
     }
 
-    private static bool IsBadInput(Exception e) => e is KnPipeline.Stages.Models.Core.ModelLoadException
-        or KnPipeline.Stages.Models.Hub.HubException or FileNotFoundException or DirectoryNotFoundException
-        or InvalidDataException or ArgumentException;
-
     public static async Task<int> RunAsync(string[] args)
     {
         var root = BuildRoot();
@@ -41,7 +34,7 @@ public static class CliApp
             foreach (var e in parse.Errors)
                 Console.Error.WriteLine($"error: {e.Message}");
             Console.Error.WriteLine("Run 'pipeline --help' for usage.");
-            return ExitUsage;
+            return ExitCodes.Usage;
         }
         try
         {
@@ -54,30 +47,17 @@ public static class CliApp
                 ProcessTerminationTimeout = null,
             });
         }
-        catch (UsageException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return ExitUsage;
-        }
-        catch (Exception e) when (IsBadInput(e))
-        {
-            // A model or file named by the user that does not load: the message names it.
-            Console.Error.WriteLine($"error: {e.Message}");
-            return ExitUsage;
-        }
-        catch (OperationCanceledException)
-        {
-            Console.Error.WriteLine("stopped");
-            return ExitInterrupted;
-        }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
-            Console.Error.WriteLine(e.StackTrace);
-            return ExitFailure;
+            int code = ExitCodes.For(e);
+            // A usage error names what to fix; a failure is a bug or an environment fault, so it keeps its stack.
+            if (code == ExitCodes.Interrupted)
+                Console.Error.WriteLine("stopped");
+            else if (code == ExitCodes.Usage)
+                Console.Error.WriteLine($"error: {e.Message}");
+            else
+                Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+            return code;
         }
     }
 }
-
-/// <summary>Bad usage or configuration: the message is shown as is and the exit code is 2.</summary>
-public sealed class UsageException(string message) : Exception(message);

@@ -32,9 +32,9 @@ public static class DataFetchCommand
         {
             name, to, mirror, json, parallel,
         };
-        cmd.SetAction((parse, ct) => CliUsage.ReportAsync(() => RunAsync(parse.GetValue(name)!, parse.GetValue(to)!,
+        cmd.SetAction((parse, ct) => RunAsync(parse.GetValue(name)!, parse.GetValue(to)!,
             parse.GetValue(mirror), parse.GetValue(json), parse.GetValue(parallel), EnvironmentVariables.Process,
-            Console.Out, Console.Error, ct)));
+            Console.Out, Console.Error, ct));
         return cmd;
     }
 
@@ -69,18 +69,18 @@ public static class DataFetchCommand
                 stdout.WriteLine($"{r.Name}: {r.Files} files in {r.Path} ({r.Downloaded} downloaded, " +
                                  $"{r.Skipped} already present, {r.BytesDownloaded / 1e6:F1} MB" +
                                  (r.Unpacked > 0 ? $", {r.Unpacked} files unpacked)" : ")"));
-            return CliApp.ExitOk;
+            return ExitCodes.Ok;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             stderr.WriteLine("interrupted: partial files are kept and resumed by the next fetch");
-            return CliApp.ExitInterrupted;
+            return ExitCodes.Interrupted;
         }
         catch (Exception e) when (e is DownloadException or InvalidDataException or IOException
                                        or UnauthorizedAccessException)
         {
             stderr.WriteLine($"error: {e.Message}");
-            return CliApp.ExitFailure;
+            return ExitCodes.Failure;
         }
     }
 }

@@ -13,15 +13,7 @@ namespace KnPipeline.Cli;
 /// </summary>
 public static class DataStatsCommand
 {
-    /// <summary>The <c>data</c> command group holding <c>stats</c>.</summary>
-    public static Command Create()
-    {
-        var data = new Command("data", "Inspect benchmark data");
-        data.Subcommands.Add(CreateStats());
-        return data;
-    }
-
-    /// <summary>The <c>stats</c> subcommand alone, for a <c>data</c> group built elsewhere.</summary>
+    /// <summary>The <c>stats</c> subcommand of the <c>data</c> group (<see cref="DataCommand"/>).</summary>
     public static Command CreateStats()
     {
         var target = new Argument<string>("dir-or-name")
@@ -54,7 +46,7 @@ public static class DataStatsCommand
         catch (UsageException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");
-            return CliApp.ExitUsage;
+            return ExitCodes.Usage;
         }
     }
 
@@ -75,7 +67,7 @@ public static class DataStatsCommand
             WriteJson(stats);
         else
             WriteTables(stats);
-        return CliApp.ExitOk;
+        return ExitCodes.Ok;
     }
 
     private static void WriteJson(BenchmarkStats stats)

@@ -19,8 +19,8 @@ public static class ModelFetchCommand
         var id = new Argument<string>("id") { Description = "Hub model id: name, org/name or org/name@revision" };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
         var fetch = new Command("fetch", "Download a Hugging Face Hub checkpoint into the Hub cache") { id, json };
-        fetch.SetAction((parse, ct) => CliUsage.ReportAsync(() =>
-            RunAsync(parse.GetValue(id)!, parse.GetValue(json), EnvironmentVariables.Process, Console.Out, Console.Error, ct)));
+        fetch.SetAction((parse, ct) =>
+            RunAsync(parse.GetValue(id)!, parse.GetValue(json), EnvironmentVariables.Process, Console.Out, Console.Error, ct));
         var cmd = new Command("model", "Model checkpoints") { fetch };
         foreach (var sub in extra) cmd.Subcommands.Add(sub);
         return cmd;
@@ -53,18 +53,18 @@ public static class ModelFetchCommand
             else
                 stdout.WriteLine($"{model} at commit {r.Commit}: {r.Files.Count} files in {r.Path} " +
                                  $"({r.FilesDownloaded} downloaded, {r.BytesDownloaded / 1e6:F1} MB)");
-            return CliApp.ExitOk;
+            return ExitCodes.Ok;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             stderr.WriteLine("interrupted: partial blobs (.incomplete) are kept and resumed by the next fetch");
-            return CliApp.ExitInterrupted;
+            return ExitCodes.Interrupted;
         }
         catch (Exception e) when (e is HubException or DownloadException or InvalidDataException or IOException
                                        or UnauthorizedAccessException)
         {
             stderr.WriteLine($"error: {e.Message}");
-            return CliApp.ExitFailure;
+            return ExitCodes.Failure;
         }
     }
 }

@@ -25,6 +25,6 @@ public static class SelfCheckCommand
         double gradNorm = model.parameters().Sum(p => p.grad!.norm().item<float>());
         Console.WriteLine($"TorchSharp {typeof(torch).Assembly.GetName().Version} on {(cuda.is_available() ? "cuda" : "cpu")}, " +
                           $"{get_num_threads()} threads: forward loss {loss.item<float>():F4}, gradient norm {gradNorm:F4}");
-        return Task.FromResult(gradNorm > 0 && float.IsFinite(loss.item<float>()) ? CliApp.ExitOk : CliApp.ExitFailure);
+        return Task.FromResult(gradNorm > 0 && float.IsFinite(loss.item<float>()) ? ExitCodes.Ok : ExitCodes.Failure);
     }
 }

@@ -26,8 +26,9 @@ public static class TrainEmbeddedCommand
         config.AddTo(cmd);
         cmd.Options.Add(force);
         cmd.Options.Add(json);
-        cmd.SetAction((r, ct) => CliUsage.ReportAsync(() => Task.FromResult(
-            Run(config.Load(r).EmbeddedModel, r.GetValue(force), r.GetValue(json), Console.Out, Console.Error, ct))));
+        cmd.SetAction((r, ct) =>
+            Task.FromResult(Run(config.Load(r).EmbeddedModel, r.GetValue(force), r.GetValue(json), Console.Out,
+                Console.Error, ct)));
         return cmd;
     }
 
@@ -52,7 +53,7 @@ public static class TrainEmbeddedCommand
         {
             progress.Finish();
             stderr.WriteLine($"error: {e.Message}");
-            return CliApp.ExitFailure;
+            return ExitCodes.Failure;
         }
         progress.Finish();
         if (json)
@@ -64,7 +65,7 @@ public static class TrainEmbeddedCommand
             {
                 ["model_dir"] = dir, ["seconds"] = Math.Round(report.Seconds, 3), ["accuracy"] = accuracy,
             }.ToJsonString());
-            return CliApp.ExitOk;
+            return ExitCodes.Ok;
         }
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained in {report.Seconds:F1} s: {report.Epochs} epochs, {report.Steps} steps, final loss {report.FinalLoss:F4}"));
@@ -74,7 +75,7 @@ public static class TrainEmbeddedCommand
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{lang,-10}{Cell(a.Train, a.TrainGreedy),-18}{Cell(a.Heldout, a.HeldoutGreedy),-18}{a.TrainQueries}/{a.HeldoutQueries}"));
         stdout.WriteLine($"model: {dir}");
-        return CliApp.ExitOk;
+        return ExitCodes.Ok;
     }
 
     private static string Cell(double top1, double greedy) =>

@@ -51,7 +51,7 @@ public static class ValidateConfigCommand
             Console.WriteLine(json
                 ? new JsonObject { ["ok"] = true, ["file"] = source, ["hash"] = hash }.ToJsonString(JsonOut)
                 : $"ok: {source} (config hash {hash[..ConfigHasher.ShortLength]})");
-            return CliApp.ExitOk;
+            return ExitCodes.Ok;
         }
         catch (ConfigException e)
         {
@@ -65,7 +65,7 @@ public static class ValidateConfigCommand
                 foreach (var error in e.Errors)
                     Console.Error.WriteLine(error);
             }
-            return CliApp.ExitUsage;
+            return ExitCodes.Usage;
         }
     }
 }

@@ -17,22 +17,20 @@ public static class ChunkPlanner
 
     public static Plan Build(BenchmarkSource source, QueryExpansionOptions filter, ShardSpec shard, int chunkFacts, IQuarantine quarantine)
     {
-        var langs = filter.Languages is { Count: > 0 } l ? new HashSet<string>(l) : null;
-        var rels = filter.Relations is { Count: > 0 } r ? new HashSet<string>(r) : null;
-        foreach (var code in langs ?? [])
-            if (source.FindLanguage(code) is null)
-                throw new Cli.UsageException($"data.languages: '{code}' is not in the benchmark {source.Directory} " +
-                                             $"(it has {string.Join(", ", source.Languages.Select(x => x.Code))})");
-        bool Wanted(FactRecord f) => (langs is null || langs.Contains(f.Language)) && (rels is null || rels.Contains(f.Relation));
-        HashSet<(string, string)>? sample = filter.FactsPerRelation > 0
-            ? FactSampler.Pick(source.ReadFacts(NullQuarantine.Instance).Where(Wanted), filter.FactsPerRelation, filter.Seed)
-            : null;
+        var expander = new QueryExpander(filter);
         var byFact = new SortedDictionary<string, List<FactRecord>>(StringComparer.Ordinal);
         int total = 0;
-        foreach (var f in source.ReadFacts(quarantine))
+        IEnumerable<FactRecord> facts;
+        try
         {
-            if (!Wanted(f) || (sample is not null && !sample.Contains((f.Relation, f.FactId))))
-                continue;
+            facts = expander.Sampled(source, quarantine).Where(expander.Wanted).ToList();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"data.languages: {e.Message}");
+        }
+        foreach (var f in facts)
+        {
             if (!byFact.TryGetValue(f.FactId, out var list))
             {
                 byFact[f.FactId] = list = [];

@@ -26,7 +26,8 @@ public sealed class PipelineGraph(
     ProgressReporter progress,
     int capacity,
     int parallelism,
-    ILogger log)
+    ILogger log,
+    Action<ChunkMarker> onWritten)
 {
     /// <summary>Fraction of the device stage's wall time spent computing a batch.</summary>
     public double DeviceBusy => DeviceSeconds > 0 ? Math.Min(1, _deviceCompute / DeviceSeconds) : 0;
@@ -34,11 +35,15 @@ public sealed class PipelineGraph(
     /// <summary>The device stage's wall time: from the start of its first batch to the end of its last.</summary>
     public double DeviceSeconds => _firstStart < 0 ? 0 : Stopwatch.GetElapsedTime(_firstStart, _lastEnd).TotalSeconds;
 
-    public List<ChunkMarker> Written { get; } = [];
+    /// <summary>Queries attributed in this session (not those of chunks a previous session finished).</summary>
+    public long QueriesAttributed => Interlocked.Read(ref _queriesAttributed);
+
+    /// <summary>Chunks written in this session.</summary>
+    public long ChunksWritten => Interlocked.Read(ref _chunksWritten);
 
     private long _firstStart = -1, _lastEnd;
     private double _deviceCompute;
-    private long _expandTicks, _tokenizeTicks, _writeTicks;
+    private long _expandTicks, _tokenizeTicks, _writeTicks, _queriesAttributed, _chunksWritten;
 
     /// <summary>
     /// Busy seconds of the CPU stages summed over their workers (they overlap each other and the device, so they do
@@ -101,6 +106,7 @@ public sealed class PipelineGraph(
             double s = Stopwatch.GetElapsedTime(start, _lastEnd).TotalSeconds;
             _deviceCompute += s;
             progress.QueriesAttributed(attributed.Count);
+            Interlocked.Add(ref _queriesAttributed, attributed.Count);
             if (b.IsLast)
                 progress.FactsDone(2, b.Chunk.Expanded.Chunk.FactIds.Count);
             return new BatchResult(b, attributed, notLocalized, s);
@@ -124,8 +130,9 @@ public sealed class PipelineGraph(
             pending.Clear();
             pendingNotLocalized = 0;
             AddSince(ref _writeTicks, start);
-            lock (Written)
-                Written.Add(marker);
+            // Handed on, not kept: a kept marker per chunk grows with the length of the run.
+            onWritten(marker);
+            Interlocked.Increment(ref _chunksWritten);
             progress.FactsDone(3, chunk.Expanded.Chunk.FactIds.Count);
         }, new ExecutionDataflowBlockOptions { BoundedCapacity = capacity, MaxDegreeOfParallelism = 1, CancellationToken = ct });
 
@@ -166,6 +173,6 @@ public sealed class PipelineGraph(
             throw;
         }
         stoppingToken.ThrowIfCancellationRequested();
-        log.LogDebug("graph complete: {Chunks} chunks written", Written.Count);
+        log.LogDebug("graph complete: {Chunks} chunks written", ChunksWritten);
     }
 }

@@ -22,23 +22,15 @@ public sealed class PipelineService(PipelineRun run, RunOutcome outcome, IHostAp
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             log.LogWarning("stopped before the graph started; nothing was lost, rerun to continue");
-            outcome.ExitCode = Cli.CliApp.ExitInterrupted;
-        }
-        catch (Cli.UsageException e)
-        {
-            log.LogError("{Message}", e.Message);
-            outcome.ExitCode = Cli.CliApp.ExitUsage;
-        }
-        catch (Exception e) when (e is KnPipeline.Stages.Models.Core.ModelLoadException or KnPipeline.Stages.Models.Hub.HubException
-                                      or KnPipeline.Stages.Data.BenchmarkLayoutException)
-        {
-            log.LogError("{Message}", e.Message);
-            outcome.ExitCode = Cli.CliApp.ExitUsage;
+            outcome.ExitCode = ExitCodes.Interrupted;
         }
         catch (Exception e)
         {
-            log.LogError(e, "the run failed: {Message}", e.Message);
-            outcome.ExitCode = Cli.CliApp.ExitFailure;
+            outcome.ExitCode = ExitCodes.For(e);
+            if (outcome.ExitCode == ExitCodes.Usage)
+                log.LogError("{Message}", e.Message);
+            else
+                log.LogError(e, "the run failed: {Message}", e.Message);
         }
         finally
         {

@@ -31,6 +31,14 @@ public sealed record ChunkMarker(string Chunk, string[] Facts, int Queries, int 
 
     public void Write(RunFolder run) => RunFolder.WriteAtomic(run.MarkerPath(Chunk), JsonSerializer.Serialize(this));
 
+    /// <summary>Every done marker of a run folder (all shards), in file-name order, read one at a time.</summary>
+    public static IEnumerable<ChunkMarker> ReadAll(RunFolder run) =>
+        Directory.Exists(run.ChunksDir)
+            ? Directory.EnumerateFiles(run.ChunksDir, "*.done.json").Order(StringComparer.Ordinal)
+                .Select(f => JsonSerializer.Deserialize<ChunkMarker>(File.ReadAllText(f))
+                             ?? throw new InvalidDataException($"{f}: empty chunk marker"))
+            : [];
+
     /// <summary>
     /// The marker of a chunk, if the chunk is intact: the marker parses and each listed part opens as Parquet.
     /// A chunk with a damaged part has its files moved to set-aside/ and is reported as not done.

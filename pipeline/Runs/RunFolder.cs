@@ -50,7 +50,7 @@ public sealed class RunFolder
             var before = JsonNode.Parse(File.ReadAllText(ManifestPath));
             var existing = before?["work_hash"]?.GetValue<string>();
             if (existing != workHash)
-                throw new Cli.UsageException(
+                throw new UsageException(
                     $"{Path} holds a run of a different configuration (work hash {existing?[..12]} there, {workHash[..12]} now); " +
                     "resuming would mix results. Use another --run-dir, or restore that configuration.");
             // The same configuration can name changed inputs: a model folder or Hub revision that moved, edited data.
@@ -59,7 +59,7 @@ public sealed class RunFolder
                 .Select(k => $"{k.Item3} ({k.Item1}.{k.Item2} {before![k.Item1]![k.Item2]!.ToString()[..12]} there, {manifest[k.Item1]![k.Item2]!.ToString()[..12]} now)")
                 .ToList();
             if (changed.Count > 0)
-                throw new Cli.UsageException(
+                throw new UsageException(
                     $"{Path} was started with other inputs: {string.Join("; ", changed)}; resuming would mix results. " +
                     "Use another --run-dir, or restore those inputs.");
             return;

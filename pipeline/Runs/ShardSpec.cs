@@ -21,7 +21,7 @@ public sealed record ShardSpec(int Index, int Count)
     {
         var parts = text.Split('/');
         if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n) || n < 1 || i < 0 || i >= n)
-            throw new Cli.UsageException($"--shard must be i/N with 0 ≤ i < N; got '{text}'");
+            throw new UsageException($"--shard must be i/N with 0 ≤ i < N; got '{text}'");
         return new ShardSpec(i, n);
     }
 
@@ -38,7 +38,7 @@ public sealed record ShardSpec(int Index, int Count)
         }
         if (env("JOB_COMPLETION_INDEX") is { } jid)
         {
-            string count = env("KN_SHARD_COUNT") ?? throw new Cli.UsageException(
+            string count = env("KN_SHARD_COUNT") ?? throw new UsageException(
                 "JOB_COMPLETION_INDEX is set but the shard count is not: set KN_SHARD_COUNT to the Job's completions");
             return Parse($"{jid}/{count}");
         }

@@ -1,4 +1,5 @@
 using KnPipeline.Stages.Models.Core;
+using KnPipeline.Stages.Records;
 using static TorchSharp.torch;
 
 namespace KnPipeline.Stages.Attribution;
@@ -57,6 +58,31 @@ public sealed class DatasetMeanBaseline : IBaselineProvider
     public DatasetMeanBaseline(Func<AttributionQuery, string> languageOf)
     {
         _languageOf = languageOf;
+    }
+
+    /// <summary>
+    /// The means over the queries of <paramref name="batches"/> (every planned query of a run), from one no-grad
+    /// pass per batch that captures each layer's activation at the prediction position. The caller forms the
+    /// batches, because their shapes decide the float sums: a resumed run must form the same ones.
+    /// </summary>
+    public static DatasetMeanBaseline Compute(TransformerLM model, int padId,
+        IEnumerable<TokenizedQueryRecord[]> batches, Func<AttributionQuery, string> languageOf)
+    {
+        var mean = new DatasetMeanBaseline(languageOf);
+        var layers = Enumerable.Range(0, model.NumLayers).ToList();
+        foreach (var batch in batches)
+        {
+            using var scope = NewDisposeScope();
+            var inputs = ForwardInputs.FromRows(batch.Select(r => r.InputIds).ToList(), padId, model.HeadWeight.device);
+            var pos = tensor(batch.Select(r => (long)r.PredictionPositions[0]).ToArray());
+            var capture = new ActivationCapture(pos, layers);
+            using (no_grad())
+                model.ForwardHidden(inputs, capture);
+            foreach (int l in layers)
+                for (int i = 0; i < batch.Length; i++)
+                    mean.Add(batch[i].Language, l, capture.Activations[l][i].cpu().data<float>().ToArray());
+        }
+        return mean;
     }
 
     public void Add(string language, int layer, float[] activation)

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 
+using KnPipeline.Stages.QueryExpansion;
+
 namespace KnPipeline.Stages.Options;
 
 /// <summary>The <c>model:</c> section: which checkpoint to analyse.</summary>

@@ -22,7 +22,8 @@ public sealed class QueryExpander(QueryExpansionOptions options)
     private readonly HashSet<string>? _relations = ToSet(options.Relations);
     private long _queries, _facts;
 
-    public QueryExpansionOptions Options { get; } = options;
+    public QueryExpansionOptions Options { get; } = options.ModelKind != ModelKind.Auto ? options
+        : throw new ArgumentException("model kind 'auto' must be resolved from the checkpoint first", nameof(options));
 
     /// <summary>Counted skips, by reason.</summary>
     public ReasonCounter Skipped { get; } = new();
@@ -38,27 +39,34 @@ public sealed class QueryExpander(QueryExpansionOptions options)
     /// first pass picks the sample, keeping only k ids per relation); bad facts are quarantined in the second only.
     /// </summary>
     /// <exception cref="ArgumentException">A language filter names a language the benchmark does not have.</exception>
-    public IEnumerable<QueryRecord> Expand(BenchmarkSource source, IQuarantine quarantine)
+    public IEnumerable<QueryRecord> Expand(BenchmarkSource source, IQuarantine quarantine) =>
+        Expand(Sampled(source, quarantine), source.TemplatesFor);
+
+    /// <summary>
+    /// The benchmark's facts less those the sample leaves out (counted as <c>not_sampled</c>); the language and
+    /// relation filters are left to <see cref="Wanted"/> and to expansion, which counts them. The sample's first pass
+    /// reads the facts without quarantining, so each bad fact is quarantined once.
+    /// </summary>
+    /// <exception cref="ArgumentException">A language filter names a language the benchmark does not have.</exception>
+    public IEnumerable<FactRecord> Sampled(BenchmarkSource source, IQuarantine quarantine)
     {
         foreach (string l in _languages ?? [])
             if (source.FindLanguage(l) == null)
                 throw new ArgumentException(
-                    $"language '{l}' is not in the benchmark {source.Directory} (it has: " +
+                    $"language '{l}' is not in the benchmark {source.Directory} (it has " +
                     $"{string.Join(", ", source.Languages.Select(x => x.Code))})");
         var facts = source.ReadFacts(quarantine);
-        if (Options.FactsPerRelation > 0)
+        if (Options.FactsPerRelation <= 0)
+            return facts;
+        var sample = FactSampler.Pick(source.ReadFacts(NullQuarantine.Instance).Where(Wanted),
+            Options.FactsPerRelation, Options.Seed);
+        return facts.Where(f =>
         {
-            var sample = FactSampler.Pick(source.ReadFacts(NullQuarantine.Instance).Where(Wanted),
-                Options.FactsPerRelation, Options.Seed);
-            facts = facts.Where(f =>
-            {
-                if (!Wanted(f) || sample.Contains((f.Relation, f.FactId)))
-                    return true;
-                Skipped.Add(NotSampled);
-                return false;
-            });
-        }
-        return Expand(facts, source.TemplatesFor);
+            if (!Wanted(f) || sample.Contains((f.Relation, f.FactId)))
+                return true;
+            Skipped.Add(NotSampled);
+            return false;
+        });
     }
 
     /// <summary>Expands a fact stream against a template lookup (language, relation) → templates.</summary>
@@ -117,8 +125,8 @@ public sealed class QueryExpander(QueryExpansionOptions options)
             subjectFirst);
     }
 
-    // The filter without counting, for the sampling pass and the sample check, so each skip is counted once.
-    private bool Wanted(FactRecord f) =>
+    /// <summary>The language and relation filters, without counting (expansion counts what they drop).</summary>
+    public bool Wanted(FactRecord f) =>
         (_languages == null || _languages.Contains(f.Language)) && (_relations == null || _relations.Contains(f.Relation));
 
     private bool Keep(FactRecord f)

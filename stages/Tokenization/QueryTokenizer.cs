@@ -35,6 +35,8 @@ public sealed class QueryTokenizer
     /// <exception cref="ArgumentException">Masked kind with a tokenizer that has no mask token.</exception>
     public QueryTokenizer(ITextTokenizer tokenizer, string modelId, ModelKind kind, Func<string, bool>? usesSpaces = null)
     {
+        if (kind == ModelKind.Auto)
+            throw new ArgumentException("model kind 'auto' must be resolved from the checkpoint first", nameof(kind));
         _tokenizer = tokenizer;
         ModelId = modelId;
         Kind = kind;

@@ -83,10 +83,10 @@ public class ModelCommandsTests
     public async Task BadModelAndBadArgumentsExitWithTwoAndNoStackTrace()
     {
         var (code, _, stderr) = await Run("inspect-model", "/no/such/folder");
-        Assert.Equal(CliApp.ExitUsage, code);
+        Assert.Equal(ExitCodes.Usage, code);
         Assert.DoesNotContain("   at ", stderr);
         (code, _, stderr) = await Run("attribute", "--model", "/no/such/folder", "--input-ids", "1", "--target-id", "1", "--rule", "middle");
-        Assert.Equal(CliApp.ExitUsage, code);
+        Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("middle", stderr);
     }
 }

@@ -25,7 +25,7 @@ public class ValidateConfigCommandTests
     {
         using var file = new TempConfig(yaml);
         var (code, stdout, stderr) = await Run("validate-config", file.Path);
-        Assert.Equal(CliApp.ExitUsage, code);
+        Assert.Equal(ExitCodes.Usage, code);
         Assert.Equal("", stdout);
         Assert.DoesNotContain("   at ", stderr);
         string[] lines = stderr.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
@@ -110,7 +110,7 @@ public class ValidateConfigCommandTests
     {
         string missing = Path.Combine(Path.GetTempPath(), "kn-missing", "nope.yaml");
         var (code, stdout, stderr) = await Run("validate-config", missing);
-        Assert.Equal(CliApp.ExitUsage, code);
+        Assert.Equal(ExitCodes.Usage, code);
         Assert.Equal("", stdout);
         Assert.Equal($"config file not found: {missing}{Environment.NewLine}", stderr);
     }
@@ -121,7 +121,7 @@ public class ValidateConfigCommandTests
         using var file = new TempConfig("attribution:\n  steps: 50\n");
         var (code, stdout, stderr) = await Run("validate-config", file.Path);
         string hash = ConfigHasher.Hash(ConfigLoader.Load(file.Path));
-        Assert.Equal(CliApp.ExitOk, code);
+        Assert.Equal(ExitCodes.Ok, code);
         Assert.Equal($"ok: {file.Path} (config hash {hash[..12]}){Environment.NewLine}", stdout);
         Assert.Equal("", stderr);
     }
@@ -131,7 +131,7 @@ public class ValidateConfigCommandTests
     {
         using var good = new TempConfig("run:\n  seed: 7\n");
         var (code, stdout, _) = await Run("validate-config", good.Path, "--json");
-        Assert.Equal(CliApp.ExitOk, code);
+        Assert.Equal(ExitCodes.Ok, code);
         using (var doc = JsonDocument.Parse(stdout))
         {
             Assert.True(doc.RootElement.GetProperty("ok").GetBoolean());
@@ -141,7 +141,7 @@ public class ValidateConfigCommandTests
 
         using var bad = new TempConfig("run:\n  seed: -1\n  sed: 2\n");
         (code, stdout, var stderr) = await Run("validate-config", bad.Path, "--json");
-        Assert.Equal(CliApp.ExitUsage, code);
+        Assert.Equal(ExitCodes.Usage, code);
         Assert.Equal("", stderr);
         using var errors = JsonDocument.Parse(stdout);
         Assert.False(errors.RootElement.GetProperty("ok").GetBoolean());
@@ -157,11 +157,11 @@ public class ValidateConfigCommandTests
     {
         var (code, stdout, _) = await Run("validate-config", Path.Combine(SharedData.RepoRoot, "pipeline.yaml"),
             "--set", "attribution.steps=50", "--json");
-        Assert.Equal(CliApp.ExitOk, code);
+        Assert.Equal(ExitCodes.Ok, code);
         Assert.Contains("\"ok\":true", stdout);
 
         (code, _, var stderr) = await Run("validate-config", "--set", "attribution.rule=middle");
-        Assert.Equal(CliApp.ExitUsage, code);
+        Assert.Equal(ExitCodes.Usage, code);
         Assert.StartsWith("--set attribution.rule=middle: attribution.rule: must be one of", stderr);
     }
 
@@ -175,13 +175,13 @@ public class ValidateConfigCommandTests
         {
             Directory.SetCurrentDirectory(local.Folder);
             var (code, stdout, _) = await Run("validate-config");
-            Assert.Equal(CliApp.ExitOk, code);
+            Assert.Equal(ExitCodes.Ok, code);
             Assert.StartsWith("ok: pipeline.yaml (config hash ", stdout);
             Assert.Equal(7, ConfigLoader.LoadForCommand(null).Attribution.Steps);
 
             Directory.SetCurrentDirectory(empty);
             (code, stdout, _) = await Run("validate-config");
-            Assert.Equal(CliApp.ExitOk, code);
+            Assert.Equal(ExitCodes.Ok, code);
             Assert.Equal($"ok: {ConfigLoader.EmbeddedSource} (config hash " +
                          $"{ConfigHasher.ShortHash(new KnPipeline.Stages.Options.PipelineConfig())}){Environment.NewLine}", stdout);
         }

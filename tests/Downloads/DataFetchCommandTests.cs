@@ -34,7 +34,7 @@ public sealed class DataFetchCommandTests
         int rc = await DataFetchCommand.RunAsync(WriteManifest(dir, manifest), dir.Combine("data"), null, json: true,
             parallel: 2, env, stdout, new StringWriter(), Bounded());
 
-        Assert.Equal(CliApp.ExitOk, rc);
+        Assert.Equal(ExitCodes.Ok, rc);
         using var doc = JsonDocument.Parse(stdout.ToString());
         Assert.Equal(["name", "path", "files", "downloaded", "skipped", "bytes_downloaded", "unpacked"],
             doc.RootElement.EnumerateObject().Select(p => p.Name));
@@ -58,7 +58,7 @@ public sealed class DataFetchCommandTests
             json: false, parallel: 1, EnvironmentVariables.From(new Dictionary<string, string?>()), new StringWriter(),
             stderr, Bounded());
 
-        Assert.Equal(CliApp.ExitFailure, rc);
+        Assert.Equal(ExitCodes.Failure, rc);
         Assert.Contains("sha256 mismatch for b.csv", stderr.ToString());
         Assert.Contains(manifest.Files.Single(f => f.Path == "b.csv").Sha256!, stderr.ToString());
     }

@@ -193,7 +193,7 @@ public class PipelineRunTests : IDisposable
         Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", dir)).Code);
         string changed = PipelineFixture.WriteConfig(Path.Combine(_root, "two"));
         var (code, _, err) = await Cli("run", "--config", changed, "--run-dir", dir, "--resume", "--set", "attribution.steps=5");
-        Assert.Equal(CliApp.ExitUsage, code);
+        Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("different configuration", err);
     }
 
@@ -216,7 +216,7 @@ public class PipelineRunTests : IDisposable
             fs.WriteByte((byte)(b ^ 1));
         }
         var (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", dir, "--set", $"model.path={model}");
-        Assert.Equal(CliApp.ExitUsage, code);
+        Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("model weights", err);
         Assert.Contains("model.weights_sha256", err);
     }
@@ -265,13 +265,13 @@ public class PipelineRunTests : IDisposable
             foreach (var command in new[] { new[] { "validate-config", path }, new[] { "run", "--config", path, "--run-dir", Path.Combine(_root, "x") } })
             {
                 var (code, _, err) = await Cli(command);
-                Assert.True(code == CliApp.ExitUsage, $"{command[0]} on {yaml.Replace('\n', ' ')}: exit {code}, {err}");
+                Assert.True(code == ExitCodes.Usage, $"{command[0]} on {yaml.Replace('\n', ' ')}: exit {code}, {err}");
                 Assert.Contains(key, err);
                 Assert.DoesNotContain("   at ", err);
             }
         }
         var (c, _, e) = await Cli("run", "--config", Path.Combine(_root, "missing.yaml"));
-        Assert.Equal(CliApp.ExitUsage, c);
+        Assert.Equal(ExitCodes.Usage, c);
         Assert.Contains("missing.yaml", e);
     }
 }

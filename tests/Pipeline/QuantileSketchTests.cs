@@ -56,17 +56,26 @@ public class QuantileSketchTests
         Assert.DoesNotContain("\"Gaps\"", json);
         var back = JsonSerializer.Deserialize<ChunkMarker>(json)!;
         Assert.Equal(marker.GapSketch.Buckets, back.GapsAsSketch().Buckets);
-        Assert.Equal(marker.GapSketch.Median(), MarkerTotals.GapMedian([back]));
+        Assert.Equal(marker.GapSketch.Median(), Totals(back).GapMedian);
 
         // A marker of the earlier format: raw gaps, no sketch.
         string old = $$"""{"Chunk":"c","Facts":["f"],"Queries":1,"Tokenized":1,"Attributed":1,"Quarantined":0,"Parts":[],"Gaps":[{{string.Join(",", gaps.Select(g => g.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}}]}""";
         var legacy = JsonSerializer.Deserialize<ChunkMarker>(old)!;
-        Assert.Equal(marker.GapSketch.Median(), MarkerTotals.GapMedian([legacy]));
+        Assert.Equal(marker.GapSketch.Median(), Totals(legacy).GapMedian);
         // Its counters are missing, and the summary says so instead of silently counting them as zero.
         var summary = new System.Text.Json.Nodes.JsonObject();
-        MarkerTotals.AddCounters(summary, [legacy, back with { Skipped = new SortedDictionary<string, long> { ["split_filtered"] = 2 } }]);
+        Totals(legacy, back with { Skipped = new SortedDictionary<string, long> { ["split_filtered"] = 2 } })
+            .AddCounters(summary);
         Assert.Equal(1, summary["chunks_without_counters"]!.GetValue<int>());
         Assert.Equal(2, summary["skipped_split_filtered"]!.GetValue<long>());
-        Assert.Null(MarkerTotals.GapMedian([]));
+        Assert.Null(new RunTotals().GapMedian);
+    }
+
+    private static RunTotals Totals(params ChunkMarker[] markers)
+    {
+        var totals = new RunTotals();
+        foreach (var m in markers)
+            totals.Add(m);
+        return totals;
     }
 }

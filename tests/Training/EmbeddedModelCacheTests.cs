@@ -97,7 +97,7 @@ public sealed class EmbeddedModelCacheTests : IDisposable
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         int code = TrainEmbeddedCommand.Run(Options(), force: false, json: true, stdout, stderr, CancellationToken.None, _bench);
-        Assert.Equal(CliApp.ExitOk, code);
+        Assert.Equal(ExitCodes.Ok, code);
         var o = JsonNode.Parse(stdout.ToString())!.AsObject();
         Assert.Equal(["model_dir", "seconds", "accuracy"], o.Select(kv => kv.Key).ToArray());
         Assert.True(Directory.Exists((string?)o["model_dir"]));
@@ -113,7 +113,7 @@ public sealed class EmbeddedModelCacheTests : IDisposable
 
         // Cached now: the human table names the folder last and reports the stored training time.
         var table = new StringWriter();
-        Assert.Equal(CliApp.ExitOk, TrainEmbeddedCommand.Run(Options(), false, false, table, new StringWriter(),
+        Assert.Equal(ExitCodes.Ok, TrainEmbeddedCommand.Run(Options(), false, false, table, new StringWriter(),
                                                              CancellationToken.None, _bench));
         var lines = table.ToString().TrimEnd().Split('\n');
         Assert.Equal($"model: {(string?)o["model_dir"]}", lines[^1]);

@@ -67,10 +67,10 @@ public sealed class AttentionCapture(IReadOnlyCollection<int>? layers = null) : 
 /// <summary>
 /// Scales chosen attention columns (keys) in the row of the query position, for every head of one layer: the
 /// "knowledge synapse" intervention of the QL paper. Rows are not renormalised, as in the paper's scaling.
+/// <paramref name="columnMask"/> is [B, T] bool: which key columns to scale in each row's query-position row.
 /// </summary>
 public sealed class AttentionColumnScale(int layer, Tensor queryPositions, Tensor columnMask, double factor) : IForwardInterceptor
 {
-    /// <param name="columnMask">[B, T] bool: which key columns to scale in each row's query-position row.</param>
     public Tensor OnAttentionProbs(int l, Tensor probs)
     {
         if (l != layer)

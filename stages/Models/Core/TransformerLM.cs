@@ -6,7 +6,7 @@ namespace KnPipeline.Stages.Models.Core;
 /// <summary>
 /// The model API every later stage uses, common to the BERT, GPT-2 and LLaMA families. A family supplies the
 /// per-layer primitives (attention input, q/k/v, attention merge, FFN activation, FFN output, final hidden state,
-/// head); this class composes them into a full forward pass, and <see cref="SuffixRunner"/> composes them into the
+/// head); this class composes them into a full forward pass, and <see cref="PrefixCache"/> composes them into the
 /// prefix-cached partial passes of DESIGN §3.
 /// </summary>
 public abstract class TransformerLM : nn.Module

@@ -37,7 +37,7 @@ public sealed class HubCache(string root)
         return commit.Length > 0 ? commit : null;
     }
 
-    /// <summary>Records that <paramref name="revision"/> is at <paramref name="commit"/>; huggingface_hub writes no
+    /// <summary>Records that <paramref name="model"/>'s revision is at <paramref name="commit"/>; huggingface_hub writes no
     /// ref when the revision is the commit itself.</summary>
     public void WriteRef(HubModelReference model, string commit)
     {

@@ -19,7 +19,7 @@ public sealed class ModelFetchCommandTests
         int rc = await ModelFetchCommand.RunAsync(hub.RepoId, json: true, hub.Environment(dir.Path), stdout,
             new StringWriter(), Bounded());
 
-        Assert.Equal(CliApp.ExitOk, rc);
+        Assert.Equal(ExitCodes.Ok, rc);
         using var doc = JsonDocument.Parse(stdout.ToString());
         var root = doc.RootElement;
         Assert.Equal(["repo_id", "revision", "commit", "path", "files"], root.EnumerateObject().Select(p => p.Name));
@@ -42,7 +42,7 @@ public sealed class ModelFetchCommandTests
         int rc = await ModelFetchCommand.RunAsync(hub.RepoId, json: false, hub.Environment(dir.Path, ("HF_HUB_OFFLINE", "1")),
             new StringWriter(), stderr, Bounded());
 
-        Assert.Equal(CliApp.ExitFailure, rc);
+        Assert.Equal(ExitCodes.Failure, rc);
         Assert.Contains("HF_HUB_OFFLINE", stderr.ToString());
         Assert.Empty(hub.Server.Requests);
     }

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace KnPipeline.Stages.Models.Tokenizers.Hf;
 
 /// <summary>
-/// One tokenizer.json <c>normalizer</c>. <paramref name="continuation"/> marks text that continues earlier text
+/// One tokenizer.json <c>normalizer</c>. <c>continuation</c> marks text that continues earlier text
 /// (target ids): normalizers that only mark the start of a text (Prepend "▁") do nothing then.
 /// </summary>
 internal interface IHfNormalizer

@@ -5,7 +5,7 @@ namespace KnPipeline.Stages.Models.Tokenizers.Hf;
 
 /// <summary>
 /// One tokenizer.json <c>pre_tokenizer</c>: splits pieces into smaller pieces (and may rewrite them, as ByteLevel
-/// and Metaspace do). <paramref name="continuation"/>: the text continues earlier text, so nothing marks a start.
+/// and Metaspace do). <c>continuation</c>: the text continues earlier text, so nothing marks a start.
 /// </summary>
 internal interface IHfPreTokenizer
 {

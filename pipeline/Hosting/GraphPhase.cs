@@ -1,0 +1,94 @@
+using KnPipeline.Graph;
+using KnPipeline.Runs;
+using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Options;
+using KnPipeline.Stages.QueryExpansion;
+using KnPipeline.Stages.Records;
+using KnPipeline.Stages.Tokenization;
+using Microsoft.Extensions.Logging;
+
+namespace KnPipeline.Hosting;
+
+/// <summary>
+/// The graph phase: builds the stages from the config, wires them into the Dataflow graph and runs the chunks still
+/// to do. Every chunk the writer finishes is folded into the plan's totals as it lands.
+/// </summary>
+public static class GraphPhase
+{
+    public sealed record Outcome(bool Interrupted, long ChunksWritten, long QueriesAttributed, double DeviceSeconds,
+        double DeviceBusy, (double Expand, double Tokenize, double Write) StageSeconds);
+
+    public static async Task<Outcome> RunAsync(PipelineConfig c, RunInputs inputs, RunPlan plan, RunFolder run,
+        PartMetadata metadata, ILogger log, CancellationToken ct)
+    {
+        var loaded = inputs.Loaded;
+        var expander = new QueryExpander(plan.Filter);
+        var tokenizer = new QueryTokenizer(loaded.Tokenizer!, inputs.ModelId, inputs.Kind,
+            QueryTokenizer.SpacesOf(inputs.Source));
+        var baselines = BaselineProviders.For(c.Attribution.Baseline, loaded,
+            c.Attribution.Layers.Count > 0 ? c.Attribution.Layers : null,
+            () => DatasetMean(run, inputs, plan, tokenizer));
+        var settings = new AttributionSettings
+        {
+            Steps = c.Attribution.Steps, Rule = OptionNames.Of(c.Attribution.Rule),
+            Objective = OptionNames.Of(c.Attribution.Objective),
+            Layers = c.Attribution.Layers.Count > 0 ? c.Attribution.Layers.ToArray() : null,
+            Algorithm = OptionNames.Of(c.Attribution.Algorithm), CpuWorkers = c.Attribution.CpuWorkers,
+        };
+        using var stage = new AttributionStage(loaded.Model, settings, c.Attribution.Target == AttributionTarget.AllTokens,
+            c.Attribution.Localize == LocalizeMode.Correct, loaded.PadId, c.Attribution.BatchRows, baselines);
+        var packer = new BatchPacker(c.Attribution.BatchRows, c.Attribution.BatchTokens);
+        var writer = new ChunkWriter(run, metadata, c.Pipeline.RowGroupRows, c.Attribution.KnThreshold,
+            c.Attribution.TopK, c.Attribution.KeepFull, loaded.Model.FfnWidth);
+        int parallelism = c.Pipeline.TokenizeParallelism > 0 ? c.Pipeline.TokenizeParallelism : Environment.ProcessorCount;
+        long written = 0;
+        var progress = new ProgressReporter(plan.ShardFacts, plan.DoneFacts, log,
+            TimeSpan.FromSeconds(c.Run.ProgressIntervalS));
+        var graph = new PipelineGraph(expander, inputs.Source.TemplatesFor, tokenizer, stage, packer, writer, progress,
+            c.Pipeline.QueueCapacity, parallelism, log, marker =>
+            {
+                lock (plan.Totals)
+                    plan.Totals.Add(marker);
+                Interlocked.Increment(ref written);
+            });
+        progress.SetDeviceBusy(() => graph.DeviceBusy);
+        bool interrupted = false;
+        try
+        {
+            await graph.RunAsync(plan.Todo, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            log.LogWarning("stopped by signal: {Written} chunks written in this session; rerun with --resume to " +
+                           "continue", written);
+            interrupted = true;
+        }
+        finally
+        {
+            // The last progress line belongs before the summary table, not after it.
+            progress.Dispose();
+        }
+        return new Outcome(interrupted, written, graph.QueriesAttributed, graph.DeviceSeconds, graph.DeviceBusy,
+            graph.StageSeconds);
+    }
+
+    /// <summary>
+    /// The dataset-mean baseline over every planned fact of this shard's benchmark view: computed once, kept in the
+    /// run folder, and read back on resume so a resumed run attributes against the same means.
+    /// </summary>
+    private static DatasetMeanBaseline DatasetMean(RunFolder run, RunInputs inputs, RunPlan plan, QueryTokenizer tokenizer)
+    {
+        string path = Path.Combine(run.BaselinesDir, "dataset-mean.jsonl");
+        if (File.Exists(path))
+            return DatasetMeanBaseline.Load(path, BaselineProviders.LanguageOf);
+        // Batches of 32 within a chunk, never across one.
+        var batches = plan.Plan.Chunks.SelectMany(chunk => tokenizer.TokenizeAll(
+            new QueryExpander(plan.Filter).Expand(chunk.Facts, inputs.Source.TemplatesFor), NullQuarantine.Instance)
+            .ToList().Chunk(32));
+        var mean = DatasetMeanBaseline.Compute(inputs.Loaded.Model, inputs.Loaded.PadId, batches,
+            BaselineProviders.LanguageOf);
+        Directory.CreateDirectory(run.BaselinesDir);
+        mean.Save(path);
+        return mean;
+    }
+}
