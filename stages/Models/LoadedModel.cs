@@ -44,6 +44,26 @@ public sealed class LoadedModel(TransformerLM model, ITextTokenizer? tokenizer, 
         return types;
     }
 
+    /// <summary>
+    /// The <paramref name="k"/> highest logits at <paramref name="position"/> of one input, highest first: the next
+    /// tokens of a causal LM, the [MASK] fillers of a masked one.
+    /// </summary>
+    public IReadOnlyList<(int Id, float Logit)> TopTokens(int[] ids, int[]? tokenTypes, int position, int k)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var inputs = new ForwardInputs
+        {
+            InputIds = tensor(ids.Select(x => (long)x).ToArray()).unsqueeze(0),
+            TokenTypeIds = tokenTypes is null ? null : tensor(tokenTypes.Select(x => (long)x).ToArray()).unsqueeze(0),
+        };
+        var logits = Model.Logits(inputs, tensor(new long[] { position }))[0];
+        var (values, indexes) = logits.topk(Math.Min(k, Model.VocabSize));
+        var v = values.data<float>().ToArray();
+        var ix = indexes.data<long>().ToArray();
+        return v.Select((logit, i) => ((int)ix[i], logit)).ToList();
+    }
+
     /// <summary>The prediction position: the first [MASK] for masked LMs, the last token for causal LMs.</summary>
     public int PredictionPosition(int[] ids)
     {
