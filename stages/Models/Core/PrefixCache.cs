@@ -45,12 +45,13 @@ public sealed class PrefixCache
     /// Runs slot states <paramref name="x"/> [B, R, S, d] (the inputs of layer <paramref name="fromLayer"/>) through
     /// layers fromLayer..L−1. Slot s of row b sits at position <paramref name="slotPositions"/>[b, s]; slots must be
     /// consecutive positions starting at <paramref name="firstSlot"/>[b], so each sees the cache before it and the
-    /// slots up to itself.
+    /// slots up to itself. <paramref name="onActivation"/> may change each layer's neuron activation of the slots.
     /// </summary>
-    public Tensor RunSlots(int fromLayer, Tensor x, Tensor firstSlot, Tensor slotPositions)
+    public Tensor RunSlots(int fromLayer, Tensor x, Tensor firstSlot, Tensor slotPositions,
+        Func<int, Tensor, Tensor>? onActivation = null)
     {
         for (int j = fromLayer; j < _model.NumLayers; j++)
-            x = SlotLayer(j, x, firstSlot, slotPositions);
+            x = SlotLayer(j, x, firstSlot, slotPositions, onActivation);
         return x;
     }
 
@@ -62,8 +63,9 @@ public sealed class PrefixCache
         return x;
     }
 
-    /// <summary>One causal layer for slot rows [B, R, S, d].</summary>
-    public Tensor SlotLayer(int j, Tensor x, Tensor firstSlot, Tensor slotPositions)
+    /// <summary>One causal layer for slot rows [B, R, S, d], its activation [B, R, S, ffn] optionally changed.</summary>
+    public Tensor SlotLayer(int j, Tensor x, Tensor firstSlot, Tensor slotPositions,
+        Func<int, Tensor, Tensor>? onActivation = null)
     {
         using var scope = NewDisposeScope();
         var device = x.device;
@@ -92,7 +94,10 @@ public sealed class PrefixCache
                         .view(b, kvHeads, r, g, s, hd).permute(0, 2, 1, 3, 4, 5).reshape(b, r, heads, s, hd);
         var ctx = (ctxC + probs.narrow(-1, t, s).matmul(vr)).transpose(-2, -3).flatten(-2);  // [B, R, S, H·hd]
         var xMid = _model.AttentionMerge(j, x, ctx);
-        return _model.FfnOutput(j, xMid, _model.FfnActivation(j, xMid)).MoveToOuterDisposeScope();
+        var act = _model.FfnActivation(j, xMid);
+        if (onActivation is not null)
+            act = onActivation(j, act);
+        return _model.FfnOutput(j, xMid, act).MoveToOuterDisposeScope();
     }
 
     /// <summary>One layer over whole sequences for rows [B, R, T, d].</summary>
