@@ -125,13 +125,7 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         var expander = new QueryExpander(filter);
         var queryTokenizer = new QueryTokenizer(tokenizerImpl, loaded.Location.RepoId ?? Path.GetFileName(loaded.Location.LocalDir.TrimEnd('/')),
             kind, QueryTokenizer.SpacesOf(source));
-        var settings = new AttributionSettings
-        {
-            Steps = C.Attribution.Steps, Rule = OptionNames.Of(C.Attribution.Rule), Objective = OptionNames.Of(C.Attribution.Objective),
-            Layers = C.Attribution.Layers.Count > 0 ? C.Attribution.Layers.ToArray() : null, Algorithm = OptionNames.Of(C.Attribution.Algorithm),
-            CpuWorkers = C.Attribution.CpuWorkers,
-        };
-        using var stage = new AttributionStage(model, settings, C.Attribution.Target == AttributionTarget.AllTokens,
+        using var stage = new AttributionStage(model, C.Attribution, C.Attribution.Target == AttributionTarget.AllTokens,
             C.Attribution.Localize == LocalizeMode.Correct, loaded.PadId, C.Attribution.BatchRows,
             Baselines(run, loaded, source, plan, expander, queryTokenizer));
         var packer = new BatchPacker(C.Attribution.BatchRows, C.Attribution.BatchTokens);
