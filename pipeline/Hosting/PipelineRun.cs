@@ -133,10 +133,10 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         };
         using var stage = new AttributionStage(model, settings, C.Attribution.Target == AttributionTarget.AllTokens,
             C.Attribution.Localize == LocalizeMode.Correct, loaded.PadId, C.Attribution.BatchRows,
+            new KnSelectionStage(C.Attribution.KnThreshold, C.Attribution.TopK, C.Attribution.KeepFull, model.FfnWidth),
             Baselines(run, loaded, source, plan, expander, queryTokenizer));
         var packer = new BatchPacker(C.Attribution.BatchRows, C.Attribution.BatchTokens);
-        var writer = new ChunkWriter(run, metadata, C.Pipeline.RowGroupRows, C.Attribution.KnThreshold, C.Attribution.TopK,
-            C.Attribution.KeepFull, model.FfnWidth);
+        var writer = new ChunkWriter(run, metadata, C.Pipeline.RowGroupRows);
         int parallelism = C.Pipeline.TokenizeParallelism > 0 ? C.Pipeline.TokenizeParallelism : Environment.ProcessorCount;
         using var progress = new ProgressReporter(shardFacts, done.Sum(d => d.Facts.Length), log, TimeSpan.FromSeconds(C.Run.ProgressIntervalS));
         var graph = new PipelineGraph(expander, source.TemplatesFor, queryTokenizer, stage, packer, writer, progress,
