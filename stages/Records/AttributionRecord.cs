@@ -25,7 +25,7 @@ public sealed record AttributionRecord(
     int[] TopUnit,
     float[] TopScore,
     int FfnWidth,
-    float[] Attributions)
+    float[] Attributions) : IQueryKeyed
 {
     public const string SchemaVersion = "attribution/1";
 }
@@ -44,7 +44,7 @@ public sealed record KnSetRecord(
     double MaxScore,
     int[] Layer,
     int[] Unit,
-    float[] Score)
+    float[] Score) : IQueryKeyed
 {
     public const string SchemaVersion = "kn_set/1";
 }
