@@ -1,3 +1,4 @@
+using KnPipeline.Stages.Options;
 using KnPipeline.Stages.Records;
 
 namespace KnPipeline.Stages.Attribution;
@@ -37,7 +38,12 @@ public sealed class KnSelectionStage(double knThreshold, int topK, bool keepFull
             r.Layers.Select(l => l.FBaseline).ToArray(), r.Layers.Select(l => l.Sum).ToArray(),
             r.Layers.Select(l => l.Gap).ToArray(), top.Select(t => t.Layer).ToArray(),
             top.Select(t => t.Unit).ToArray(), top.Select(t => t.Score).ToArray(), ffnWidth,
-            keepFull ? r.Layers.SelectMany(l => l.Attributions).ToArray() : []);
+            keepFull ? r.Layers.SelectMany(l => l.Attributions).ToArray() : [])
+        {
+            LayerRule = r.Layers.Select(l => OptionNames.Of(l.Rule)).ToArray(),
+            LayerPoints = r.Layers.Select(l => l.Points).ToArray(),
+            LayerToleranceMet = r.Layers.Select(l => l.ToleranceMet).ToArray(),
+        };
     }
 
     public KnSetRecord ToKnSet(TokenizedQueryRecord q, QueryAttribution r)

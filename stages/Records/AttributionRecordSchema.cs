@@ -27,5 +27,9 @@ public static class AttributionRecordSchema
             .List("top_score", r => r.TopScore, (r, v) => r with { TopScore = v })
             .Value("ffn_width", r => r.FfnWidth, (r, v) => r with { FfnWidth = v })
             .List("attributions", r => r.Attributions, (r, v) => r with { Attributions = v })
+            .StringList("layer_rule", r => r.LayerRule, (r, v) => r with { LayerRule = v })
+            .List("layer_points", r => r.LayerPoints, (r, v) => r with { LayerPoints = v })
+            .List("layer_tolerance_met", r => r.LayerToleranceMet, (r, v) => r with { LayerToleranceMet = v })
+            .AlsoReads("attribution/1")
             .Build();
 }
