@@ -7,7 +7,9 @@ namespace KnPipeline.Bench;
 
 /// <summary>
 /// <c>pipeline bench attribution</c>: the fast and the naive IG algorithm on a GPT-2-small-shaped random model, all
-/// layers, m = 20, measured in the same run against a plain matmul, with the largest difference between them.
+/// layers, m = 20, measured in the same run against a plain matmul, with the largest difference between them; then
+/// the adaptive rule (default tolerance and max_steps) on the same queries and batches, with the relative completeness
+/// gaps |gap| / |F(a) − F(b)| of both rules and the points adaptive spent per query and layer.
 /// The machine may be shared, so every timed phase also records the process's CPU time: CPU seconds per wall second
 /// well below the thread count means other processes took the cores, and the matmul reference is measured right
 /// before and right after the fast run so that its mean saw the same load.
@@ -18,7 +20,9 @@ public static class AttributionBench
                                 double FlopRatio, double Gflops, double NaiveGflops, double MatmulGflops,
                                 double MatmulBefore, double MatmulAfter, double FastCpuPerWall, double NaiveCpuPerWall,
                                 double FastGflopsPerCpuS, double PeakMb, double RssGrowthMb, double MaxAbsDiff,
-                                double MaxRelDiff, string Load);
+                                double MaxRelDiff, string Load, double GapMedian, double AdaptiveQueriesPerS,
+                                double AdaptivePointsMean, double AdaptiveGapMedian, double AdaptiveGapP95,
+                                double AdaptiveMetFraction);
 
     public static Result Run(TransformerLM model, int tokens = 12, int fastQueries = 8, int naiveQueries = 1, int steps = 20,
                              int batch = 8, Action<string>? log = null)
@@ -58,6 +62,26 @@ public static class AttributionBench
         var (naiveS, naiveCpu) = naiveTime.Stop();
         log?.Invoke($"{tokens} tokens, naive: {naiveQueries} queries in {naiveS:F2} s ({naiveCpu / Math.Max(naiveS, 1e-9):F2} CPU-s per s)");
 
+        // The adaptive rule on the same queries in the same batches (its first pass is 5 rows per layer, not 21).
+        using var adaptive = new IntegratedGradients(model, new AttributionOptions { Rule = IntegrationRule.Adaptive });
+        adaptive.Run(Enumerable.Range(fastQueries, batch).Select(Q).ToList());
+        var adaptiveResults = new List<QueryAttribution>();
+        var adaptiveTime = CpuWall.Start();
+        for (int i = 0; i < fastQueries; i += batch)
+        {
+            var queries = Enumerable.Range(i, Math.Min(batch, fastQueries - i)).Select(Q).ToList();
+            adaptiveResults.AddRange(adaptive.Run(queries));
+        }
+        var (adaptiveS, _) = adaptiveTime.Stop();
+        var rightGaps = RelativeGaps(fastResults);
+        var adaptiveGaps = RelativeGaps(adaptiveResults);
+        var adaptiveLayers = adaptiveResults.SelectMany(r => r.Layers).ToList();
+        log?.Invoke($"{tokens} tokens, adaptive: {fastQueries} queries in {adaptiveS:F2} s; points per layer " +
+                    $"{adaptiveLayers.Average(l => l.Points):F1} (right-20: 21 rows); relative gap median " +
+                    $"{Quantile(adaptiveGaps, 0.5):G3}, p95 {Quantile(adaptiveGaps, 0.95):G3} " +
+                    $"(right-20 {Quantile(rightGaps, 0.5):G3}, p95 {Quantile(rightGaps, 0.95):G3}); " +
+                    $"tolerance met on {adaptiveLayers.Count(l => l.ToleranceMet)} of {adaptiveLayers.Count} paths");
+
         double maxAbs = 0, maxRel = 0;
         for (int i = 0; i < naiveQueries; i++)
             for (int l = 0; l < model.NumLayers; l++)
@@ -75,8 +99,22 @@ public static class AttributionBench
         return new Result(tokens, batch, fastQps, naiveQps, fastQps / naiveQps, naiveFlops / fastFlops, fastFlops * fastQps / 1e9,
                           naiveFlops * naiveQps / 1e9, matmul, matmulBefore, matmulAfter, fastCpu / fastS,
                           naiveQueries > 0 ? naiveCpu / naiveS : double.NaN, fastFlops * fastQueries / fastCpu / 1e9,
-                          BenchModels.PeakMb(), rssMax - rssFirst!.Value, maxAbs, maxRel, $"{loadBefore} → {BenchModels.LoadAverage()}");
+                          BenchModels.PeakMb(), rssMax - rssFirst!.Value, maxAbs, maxRel,
+                          $"{loadBefore} → {BenchModels.LoadAverage()}",
+                          Quantile(rightGaps, 0.5), fastQueries / adaptiveS, adaptiveLayers.Average(l => l.Points),
+                          Quantile(adaptiveGaps, 0.5), Quantile(adaptiveGaps, 0.95),
+                          (double)adaptiveLayers.Count(l => l.ToleranceMet) / adaptiveLayers.Count);
     }
+
+    /// <summary>|gap| / |F(a) − F(b)| of every (query, layer), sorted.</summary>
+    private static double[] RelativeGaps(IEnumerable<QueryAttribution> results) =>
+        results.SelectMany(r => r.Layers.Select(l => l.RelativeGap(r.FA))).Order().ToArray();
+
+    /// <summary>The q-quantile of sorted values (nearest rank).</summary>
+    private static double Quantile(double[] sorted, double q) =>
+        sorted.Length == 0
+            ? double.NaN
+            : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     /// <summary>Wall and process CPU seconds of one phase.</summary>
     private sealed class CpuWall

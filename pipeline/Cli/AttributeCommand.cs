@@ -8,8 +8,8 @@ namespace KnPipeline.Cli;
 
 /// <summary>
 /// <c>pipeline attribute --model &lt;dir&gt; (--prompt "…" --target "…" | --input-ids 1,2,3 [--token-type-ids …] --target-id N)
-/// [--steps m] [--rule …] [--tolerance t] [--max-steps n] [--objective …] [--layers …] [--algorithm fast|naive] [--json]</c>:
-/// integrated gradients of one query, for debugging a single fact. Rule, objective and algorithm take the YAML
+/// [--steps m] [--rule …] [--tolerance t] [--max-steps n] [--objective …] [--layers …] [--algorithm fast|naive]
+/// [--json]</c>: integrated gradients of one query, for debugging a single fact. Rule, objective and algorithm take the YAML
 /// spellings of the same enums the config binds.
 /// </summary>
 public static class AttributeCommand
@@ -24,9 +24,15 @@ public static class AttributeCommand
         var steps = new Option<int>("--steps") { Description = "Integration steps m", DefaultValueFactory = _ => 20 };
         var rule = EnumOption<IntegrationRule>("--rule", IntegrationRule.Right);
         var tolerance = new Option<double>("--tolerance")
-            { Description = "Rule adaptive: relative completeness gap to reach", DefaultValueFactory = _ => new AttributionOptions().Tolerance };
+        {
+            Description = "Rule adaptive: relative completeness gap to reach",
+            DefaultValueFactory = _ => new AttributionOptions().Tolerance,
+        };
         var maxSteps = new Option<int>("--max-steps")
-            { Description = "Rule adaptive: most points per layer", DefaultValueFactory = _ => new AttributionOptions().MaxSteps };
+        {
+            Description = "Rule adaptive: most points per layer",
+            DefaultValueFactory = _ => new AttributionOptions().MaxSteps,
+        };
         var objective = EnumOption<AttributionObjective>("--objective", AttributionObjective.Prob);
         var layers = new Option<string?>("--layers") { Description = "Comma-separated layers (default: all)" };
         var algorithm = EnumOption<AttributionAlgorithm>("--algorithm", AttributionAlgorithm.Fast);
@@ -56,12 +62,16 @@ public static class AttributeCommand
             var settings = new AttributionOptions
             {
                 Steps = pr.GetValue(steps), Rule = pr.GetValue(rule), Tolerance = pr.GetValue(tolerance),
-                MaxSteps = pr.GetValue(maxSteps), Objective = pr.GetValue(objective), Algorithm = pr.GetValue(algorithm),
+                MaxSteps = pr.GetValue(maxSteps), Objective = pr.GetValue(objective),
+                Algorithm = pr.GetValue(algorithm),
                 Layers = pr.GetValue(layers) is { } ls ? ModelInputOptions.ParseIds(ls, "--layers") : [],
             };
             // The config's own checks, with the option names of this command.
             if (settings.Validate().FirstOrDefault() is { } error)
-                throw new UsageException($"--{error.Key[(AttributionOptions.SectionName.Length + 1)..].Replace('_', '-')}: {error.Message}");
+            {
+                string key = error.Key[(AttributionOptions.SectionName.Length + 1)..].Replace('_', '-');
+                throw new UsageException($"--{key}: {error.Message}");
+            }
             using var engine = new IntegratedGradients(m.Model, settings, m.PadId);
             var r = engine.Run([new AttributionQuery("cli", ids, types, position, [position], [targetToken])])[0];
             if (pr.GetValue(json))
@@ -70,8 +80,9 @@ public static class AttributeCommand
                 {
                     ["f_a"] = r.FA, ["target_id"] = targetToken, ["target_prob"] = r.TargetProb, ["target_rank"] = r.TargetRank,
                     ["prediction_position"] = position, ["objective"] = OptionNames.Of(settings.Objective),
-                    ["rule"] = OptionNames.Of(settings.Rule), ["steps"] = settings.Steps, ["tolerance"] = settings.Tolerance,
-                    ["max_steps"] = settings.MaxSteps, ["algorithm"] = OptionNames.Of(settings.Algorithm), ["non_finite"] = r.NonFinite,
+                    ["rule"] = OptionNames.Of(settings.Rule), ["steps"] = settings.Steps,
+                    ["tolerance"] = settings.Tolerance, ["max_steps"] = settings.MaxSteps,
+                    ["algorithm"] = OptionNames.Of(settings.Algorithm), ["non_finite"] = r.NonFinite,
                     ["layers"] = r.Layers.Select(l => new Dictionary<string, object>
                     {
                         ["layer"] = l.Layer, ["f_baseline"] = l.FBaseline, ["sum"] = l.Sum, ["gap"] = l.Gap,
@@ -83,12 +94,14 @@ public static class AttributeCommand
             }
             Console.WriteLine($"F(a) = {r.FA:G6} ({OptionNames.Of(settings.Objective)}); target id {targetToken}" +
                               $"{(m.Tokenizer is null ? "" : $" '{m.Tokenizer.Decode([targetToken])}'")}: p = {r.TargetProb:G4}, rank {r.TargetRank}");
-            Console.WriteLine($"{"layer",5} {"F(baseline)",12} {"sum",12} {"gap",12} {"rel. gap",9} {"points",6} {"met",3}" +
+            Console.WriteLine($"{"layer",5} {"F(baseline)",12} {"sum",12} {"gap",12} {"rel. gap",9} {"points",6} " +
+                              $"{"met",3}" +
                               "  top neurons (unit: score)");
             foreach (var l in r.Layers)
             {
                 var top = l.Attributions.Select((v, i) => (v, i)).OrderByDescending(x => x.v).Take(5).Select(x => $"{x.i}: {x.v:G3}");
-                Console.WriteLine($"{l.Layer,5} {l.FBaseline,12:G5} {l.Sum,12:G5} {l.Gap,12:G4} {l.RelativeGap(r.FA),9:G3} " +
+                Console.WriteLine($"{l.Layer,5} {l.FBaseline,12:G5} {l.Sum,12:G5} {l.Gap,12:G4} " +
+                                  $"{l.RelativeGap(r.FA),9:G3} " +
                                   $"{l.Points,6} {(l.ToleranceMet ? "yes" : "no"),3}  {string.Join(", ", top)}");
             }
             return 0;

@@ -9,8 +9,10 @@ namespace KnPipeline.Cli;
 
 /// <summary>
 /// <c>pipeline bench attribution [--tokens N...] [--queries N] [--naive-queries N] [--batch B] [--json]</c>. --json prints
-/// <c>{"fast_queries_per_s", "naive_queries_per_s", "ratio", "gflops", "matmul_gflops", "peak_mb", "max_abs_diff"}</c>
-/// for the first --tokens value; the full figures of every length go to stderr.
+/// <c>{"fast_queries_per_s", "naive_queries_per_s", "ratio", "gflops", "matmul_gflops", "peak_mb", "max_abs_diff",
+/// "gap_median", "adaptive_queries_per_s", "adaptive_points_mean", "adaptive_gap_median", "adaptive_gap_p95"}</c>
+/// for the first --tokens value (gaps relative, |gap| / |F(a) − F(b)|; gap_median is right-20's); the full figures of
+/// every length go to stderr.
 /// </summary>
 public static class BenchAttributionCommand
 {
@@ -21,7 +23,9 @@ public static class BenchAttributionCommand
         var naive = new Option<int>("--naive-queries") { Description = "Queries for the naive algorithm (0 to skip it)", DefaultValueFactory = _ => 1 };
         var batch = new Option<int>("--batch") { Description = "Queries per device batch of the fast algorithm", DefaultValueFactory = _ => 8 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (the first --tokens value) on stdout" };
-        var cmd = new Command("attribution", "Fast vs naive integrated gradients on a GPT-2-small-shaped model") { tokens, queries, naive, batch, json };
+        var cmd = new Command("attribution",
+            "Fast vs naive integrated gradients, right-20 vs adaptive, on a GPT-2-small-shaped model")
+            { tokens, queries, naive, batch, json };
         cmd.SetAction(pr =>
         {
             int q = pr.GetValue(queries), nq = pr.GetValue(naive), b = pr.GetValue(batch);
@@ -51,7 +55,10 @@ public static class BenchAttributionCommand
                 {
                     ["fast_queries_per_s"] = first.FastQueriesPerS, ["naive_queries_per_s"] = first.NaiveQueriesPerS,
                     ["ratio"] = first.Ratio, ["gflops"] = first.Gflops, ["matmul_gflops"] = first.MatmulGflops,
-                    ["peak_mb"] = first.PeakMb, ["max_abs_diff"] = first.MaxAbsDiff,
+                    ["peak_mb"] = first.PeakMb, ["max_abs_diff"] = first.MaxAbsDiff, ["gap_median"] = first.GapMedian,
+                    ["adaptive_queries_per_s"] = first.AdaptiveQueriesPerS,
+                    ["adaptive_points_mean"] = first.AdaptivePointsMean,
+                    ["adaptive_gap_median"] = first.AdaptiveGapMedian, ["adaptive_gap_p95"] = first.AdaptiveGapP95,
                 }, new JsonSerializerOptions { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals })); // NaN without naive queries
             return 0;
         });

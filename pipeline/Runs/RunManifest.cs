@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using KnPipeline.Config;
+using KnPipeline.Stages.Attribution;
 using KnPipeline.Stages.Data;
 using KnPipeline.Stages.Models;
 using KnPipeline.Stages.Options;
@@ -91,7 +92,10 @@ public static class RunManifest
         ["neuron"] = loaded.Model.NeuronDefinition,
         ["attribution"] = "attr_i = (a_i - b_i) * sum_k w_k dF(b + alpha_k (a - b))/da_i, " +
                           "F = target probability (or log-probability) at the prediction position",
-        ["rule"] = $"{OptionNames.Of(c.Attribution.Rule)}, m = {c.Attribution.Steps}",
+        ["rule"] = c.Attribution.Rule == IntegrationRule.Adaptive
+            ? $"adaptive: 5-point Gauss-Lobatto panels bisected per (query, layer) until |gap| / |F(a) - F(b)| <= " +
+              $"{c.Attribution.Tolerance}, at most {c.Attribution.MaxSteps} points"
+            : $"{OptionNames.Of(c.Attribution.Rule)}, m = {c.Attribution.Steps}",
         ["baseline"] = OptionNames.Of(c.Attribution.Baseline),
         ["completeness_gap"] = "sum_i attr_i - (F(a) - F(b)), per query and layer",
         ["coarse_kn"] = $"attr > {c.Attribution.KnThreshold} * max over all layers and neurons of the query",

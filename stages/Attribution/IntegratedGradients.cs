@@ -53,7 +53,9 @@ public sealed class IntegratedGradients : IDisposable
             ? (AdaptivePath.FirstAlphas.ToArray(), AdaptivePath.FirstWeights.ToArray())
             : IgRule.Points(options.Rule, options.Steps);
         var requested = options.Layers ?? [];
-        _layers = requested.Count > 0 ? requested.Distinct().Order().ToArray() : Enumerable.Range(0, model.NumLayers).ToArray();
+        _layers = requested.Count > 0
+            ? requested.Distinct().Order().ToArray()
+            : Enumerable.Range(0, model.NumLayers).ToArray();
         if (_layers.Any(l => l < 0 || l >= model.NumLayers))
             throw new ArgumentOutOfRangeException(nameof(options), $"layers must lie in 0..{model.NumLayers - 1}");
         _heads.Add(new HeadObjective(model, options.Objective, headChunk));
@@ -83,7 +85,7 @@ public sealed class IntegratedGradients : IDisposable
         {
             AttributionAlgorithm.Fast => RunFastOnWorkers(queries, baselines),
             AttributionAlgorithm.Naive => queries.Select(q => RunNaive(q, baselines)).ToList(),
-            _ => throw new ArgumentOutOfRangeException(nameof(_options.Algorithm), $"unknown algorithm {_options.Algorithm}"),
+            _ => throw new ArgumentOutOfRangeException(nameof(queries), $"unknown algorithm {_options.Algorithm}"),
         };
     }
 
@@ -131,7 +133,8 @@ public sealed class IntegratedGradients : IDisposable
     {
         var fb = PrepareFast(qs);
         // F(a), the first target's probability and rank, from the unmodified pass.
-        var (fa, probFirst, logpFirst, rankFirst) = Unmodified(head, fb.Cache.Hidden, fb.Rows, fb.SlotPos, fb.SlotIds, fb.SlotW);
+        var (fa, probFirst, logpFirst, rankFirst) =
+            Unmodified(head, fb.Cache.Hidden, fb.Rows, fb.SlotPos, fb.SlotIds, fb.SlotW);
         // Fixed rules add a row at α = 0 for F(b); the adaptive rule's first panel has α = 0 among its points.
         var rowAlphas = _adaptive ? _alphas : _alphas.Append(0.0).ToArray();
         var (fRows, grads, diffs, bases) = FirstPass(fb, qs, baselines, head, rowAlphas);
@@ -162,8 +165,8 @@ public sealed class IntegratedGradients : IDisposable
                 slotIds[i * s + j] = real ? qs[i].TargetIds[j] : 0;
                 slotW[i * s + j] = real ? 1f / qs[i].TargetIds.Length : 0f;
             }
-        return new FastBatch(cache, rows, pred, tensor(slotPos, [b, s], device: Device), tensor(slotIds, [b, s], device: Device),
-                             tensor(slotW, [b, s], device: Device), b, s, t);
+        return new FastBatch(cache, rows, pred, tensor(slotPos, [b, s], device: Device),
+                             tensor(slotIds, [b, s], device: Device), tensor(slotW, [b, s], device: Device), b, s, t);
     }
 
     /// <summary>
@@ -171,11 +174,13 @@ public sealed class IntegratedGradients : IDisposable
     /// [B, R, F], a − b and b [B, F].
     /// </summary>
     private (Tensor FRows, IList<Tensor> Grads, List<Tensor> Diffs, List<Tensor> Bases) FirstPass(
-        FastBatch fb, IReadOnlyList<AttributionQuery> qs, IBaselineProvider? baselines, HeadObjective head, double[] rowAlphas)
+        FastBatch fb, IReadOnlyList<AttributionQuery> qs, IBaselineProvider? baselines, HeadObjective head,
+        double[] rowAlphas)
     {
         int b = fb.B, s = fb.S, m1 = rowAlphas.Length;
         long t = fb.T;
-        var (cache, rows, pred, slotPosT, slotIdsT, slotWT) = (fb.Cache, fb.Rows, fb.Pred, fb.SlotPos, fb.SlotIds, fb.SlotW);
+        var (cache, rows, pred) = (fb.Cache, fb.Rows, fb.Pred);
+        var (slotPosT, slotIdsT, slotWT) = (fb.SlotPos, fb.SlotIds, fb.SlotW);
         var traces = cache.Layers;
         var alphaT = tensor(rowAlphas, device: Device).to_type(cache.Hidden.dtype);
         var leaves = new List<Tensor>();
@@ -306,8 +311,8 @@ public sealed class IntegratedGradients : IDisposable
         _options.BatchRows / (Device.type == DeviceType.CPU ? _options.CpuWorkers : 1));
 
     /// <summary>F and ∇F at each unit's points, units ordered by layer: rows of layer j join at layer j.</summary>
-    private List<(double[] F, float[][] G)> Refine(FastBatch fb, HeadObjective head, List<Unit> units, List<Tensor> diffs,
-                                                  List<Tensor> bases)
+    private List<(double[] F, float[][] G)> Refine(FastBatch fb, HeadObjective head, List<Unit> units,
+                                                  List<Tensor> diffs, List<Tensor> bases)
     {
         using var scope = NewDisposeScope();
         int r = AdaptivePath.PointsPerBisection, s = fb.S;
@@ -321,14 +326,16 @@ public sealed class IntegratedGradients : IDisposable
         {
             if (x is not null)
                 x = _model.IsCausal
-                    ? cache.SlotLayer(j, x, fb.Pred.index_select(0, prompts!), fb.SlotPos.index_select(0, prompts!), prompts)
+                    ? cache.SlotLayer(j, x, fb.Pred.index_select(0, prompts!), fb.SlotPos.index_select(0, prompts!),
+                                      prompts)
                     : cache.SequenceLayer(j, x, prompts);
             var group = units.Where(u => _layers[u.Li] == j).ToList();
             if (group.Count == 0)
                 continue;
             int li = group[0].Li, u = group.Count;
             var pu = tensor(group.Select(g => (long)g.Query).ToArray(), device: Device);
-            var alphaT = tensor(group.SelectMany(g => g.Alphas).ToArray(), [u, r], device: Device).to_type(cache.Hidden.dtype);
+            var alphaT = tensor(group.SelectMany(g => g.Alphas).ToArray(), [u, r], device: Device)
+                         .to_type(cache.Hidden.dtype);
             var diff = diffs[li].index_select(0, pu);
             var leaf = (bases[li].index_select(0, pu).unsqueeze(1) + alphaT.unsqueeze(2) * diff.unsqueeze(1))
                        .detach().requires_grad_(true);                                   // [U, 6, F]
@@ -360,12 +367,14 @@ public sealed class IntegratedGradients : IDisposable
         var slotPos = fb.SlotPos.index_select(0, prompts!);
         var slotW = fb.SlotW.index_select(0, prompts!);
         if (!_model.IsCausal)
-            x = x[arange(n, device: Device).view(n, 1, 1), arange(r, device: Device).view(1, r, 1), slotPos.unsqueeze(1)];
+            x = x[arange(n, device: Device).view(n, 1, 1), arange(r, device: Device).view(1, r, 1),
+                  slotPos.unsqueeze(1)];
         var hidden = _model.FinalHidden(x);                                              // [U, 6, S, d]
         var ids = fb.SlotIds.index_select(0, prompts!).unsqueeze(1).expand(n, r, s).reshape(-1);
         var w = slotW.unsqueeze(1).expand(n, r, s).reshape(-1);
         var (f, gradH) = head.Evaluate(hidden.reshape(-1, hidden.shape[^1]), ids, w);
-        var fRows = (f.view(n, r, s).to_type(ScalarType.Float64) * slotW.unsqueeze(1).to_type(ScalarType.Float64)).sum(2);
+        var fRows = (f.view(n, r, s).to_type(ScalarType.Float64) * slotW.unsqueeze(1).to_type(ScalarType.Float64))
+                    .sum(2);
         var grads = autograd.grad([hidden], leaves, [gradH!.view_as(hidden)]);
         var fr = fRows.cpu().data<double>().ToArray();
         var result = new List<(double[] F, float[][] G)>(units.Count);
@@ -376,7 +385,8 @@ public sealed class IntegratedGradients : IDisposable
             {
                 int unit = result.Count;
                 var gk = gc[k];
-                result.Add((fr.Skip(unit * r).Take(r).ToArray(), Enumerable.Range(0, r).Select(p => gk[p].data<float>().ToArray()).ToArray()));
+                result.Add((fr.Skip(unit * r).Take(r).ToArray(),
+                            Enumerable.Range(0, r).Select(p => gk[p].data<float>().ToArray()).ToArray()));
             }
         }
         return result;
@@ -395,7 +405,8 @@ public sealed class IntegratedGradients : IDisposable
         };
     }
 
-    private static float[][] Rows(Tensor m, int b) => Enumerable.Range(0, b).Select(i => m[i].data<float>().ToArray()).ToArray();
+    private static float[][] Rows(Tensor m, int b) =>
+        Enumerable.Range(0, b).Select(i => m[i].data<float>().ToArray()).ToArray();
 
     private bool Meets(double gap, double fa, double fb) => Math.Abs(gap) <= _options.Tolerance * Math.Abs(fa - fb);
 
@@ -498,7 +509,8 @@ public sealed class IntegratedGradients : IDisposable
             var a = capture.Activations[l][0];
             var baseline = baselines?.Baseline(q, l) is { } bv ? tensor(bv, device: Device).to_type(a.dtype) : zeros_like(a);
             var diff = a - baseline;
-            (Tensor F, Tensor G) Rows(double[] alphas) => NaiveRows(one, predT, targets, tpos, l, baseline, diff, alphas);
+            (Tensor F, Tensor G) Rows(double[] alphas) =>
+                NaiveRows(one, predT, targets, tpos, l, baseline, diff, alphas);
             if (_adaptive)
             {
                 // The same schedule as the fast algorithm, one full pass per round and path.
@@ -510,7 +522,8 @@ public sealed class IntegratedGradients : IDisposable
                     var (fr, gr) = Rows(path.Pending.ToArray());
                     var gc = gr.to_type(ScalarType.Float32).cpu();
                     path.Accept(fr.to_type(ScalarType.Float64).cpu().data<double>().ToArray(),
-                                Enumerable.Range(0, (int)gc.shape[0]).Select(k => gc[k].data<float>().ToArray()).ToList());
+                                Enumerable.Range(0, (int)gc.shape[0])
+                                          .Select(k => gc[k].data<float>().ToArray()).ToList());
                 }
                 layers.Add(AdaptiveLayer(l, path, diff.to_type(ScalarType.Float32).cpu().data<float>().ToArray(), fa));
                 continue;
@@ -546,9 +559,12 @@ public sealed class IntegratedGradients : IDisposable
         };
         var alphaT = tensor(alphas, device: Device);
         using var _ = enable_grad();
-        var leaf = (baseline.unsqueeze(0) + alphaT.to_type(diff.dtype).unsqueeze(1) * diff.unsqueeze(0)).detach().requires_grad_(true);
-        var logits = _model.Logits(copies, interceptor: new ActivationReplace(l, predT.expand(new long[] { n }), leaf)); // [n, T, V]
-        var lp = logits.index_select(1, tpos).log_softmax(-1).gather(2, targets.view(1, -1, 1).expand(new long[] { n, -1, 1 })).squeeze(2);
+        var leaf = (baseline.unsqueeze(0) + alphaT.to_type(diff.dtype).unsqueeze(1) * diff.unsqueeze(0))
+                   .detach().requires_grad_(true);
+        var replace = new ActivationReplace(l, predT.expand(new long[] { n }), leaf);
+        var logits = _model.Logits(copies, interceptor: replace);                                // [n, T, V]
+        var lp = logits.index_select(1, tpos).log_softmax(-1)
+                       .gather(2, targets.view(1, -1, 1).expand(new long[] { n, -1, 1 })).squeeze(2);
         var f = (_heads[0].LogProb ? lp : lp.exp()).mean([1L]);                                  // [n]
         var g = autograd.grad([f.sum()], [leaf])[0];
         return (f.detach(), g);

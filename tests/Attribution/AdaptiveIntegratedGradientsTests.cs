@@ -19,7 +19,8 @@ public class AdaptiveIntegratedGradientsTests(ITestOutputHelper output)
         return new AttributionQuery(id, ids, null, p, Enumerable.Range(p, objectIds.Length).ToArray(), objectIds);
     }
 
-    private static AttributionQuery Masked(string id, int[] left, int masks, int[] right, int[] objectIds, int mask = 30)
+    private static AttributionQuery Masked(string id, int[] left, int masks, int[] right, int[] objectIds,
+                                           int mask = 30)
     {
         var ids = new[] { 1 }.Concat(left).Concat(Enumerable.Repeat(mask, masks)).Concat(right).Append(2).ToArray();
         int p = 1 + left.Length;
@@ -27,7 +28,8 @@ public class AdaptiveIntegratedGradientsTests(ITestOutputHelper output)
     }
 
     private static AttributionQuery[] Queries(TransformerLM model) => model.IsCausal
-        ? [Causal("a", [3, 4, 5, 6, 7], [8, 9, 10]), Causal("b", [11, 12, 13], [14]), Causal("c", [15, 16, 17, 18], [19, 20])]
+        ? [Causal("a", [3, 4, 5, 6, 7], [8, 9, 10]), Causal("b", [11, 12, 13], [14]),
+           Causal("c", [15, 16, 17, 18], [19, 20])]
         : [Masked("a", [3, 4], 3, [5], [8, 9, 10]), Masked("b", [11, 12, 13], 1, [6, 7], [14])];
 
     // The tiny models' paths from a zero baseline are smooth: the first 5 points meet 1e-3 on every path. A baseline
@@ -57,7 +59,8 @@ public class AdaptiveIntegratedGradientsTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         var model = TinyModels.Build(family, seed);
         var qs = Queries(model);
-        using var reference = new IntegratedGradients(model, new AttributionOptions { Rule = IntegrationRule.Trapezoid, Steps = 1000 });
+        using var reference = new IntegratedGradients(model,
+            new AttributionOptions { Rule = IntegrationRule.Trapezoid, Steps = 1000 });
         using var right = new IntegratedGradients(model, new AttributionOptions { Steps = 20 });
         foreach (var baselines in new[] { null, new FixedBaselines(model.FfnWidth, Far) })
         {
@@ -69,22 +72,26 @@ public class AdaptiveIntegratedGradientsTests(ITestOutputHelper output)
             {
                 using var adaptive = new IntegratedGradients(model, Adaptive(tolerance: tol));
                 var got = adaptive.Run(qs, baselines);
-                foreach (var (w, g, fa) in want.SelectMany((r, i) => r.Layers.Select((l, k) => (l, got[i].Layers[k], got[i].FA))))
+                var paths = want.SelectMany((r, i) => r.Layers.Select((l, k) => (l, got[i].Layers[k], got[i].FA)));
+                foreach (var (w, g, fa) in paths)
                 {
                     Assert.Equal(IntegrationRule.Adaptive, g.Rule);
                     Assert.True(g.ToleranceMet, $"{what}: layer {g.Layer} missed {tol} with {g.Points} points");
                     Assert.True(g.RelativeGap(fa) <= tol);
                     // The sum of the attributions is what the tolerance bounds: it matches the reference's sum.
-                    Assert.True(Math.Abs(g.Sum - w.Sum) <= (tol + 1e-4) * Math.Abs(fa - w.FBaseline), $"{what}: layer {g.Layer}");
+                    Assert.True(Math.Abs(g.Sum - w.Sum) <= (tol + 1e-4) * Math.Abs(fa - w.FBaseline),
+                                $"{what}: layer {g.Layer}");
                     Assert.Equal(w.FBaseline, g.FBaseline, 6);
                 }
                 var err = NeuronErrors(want, got);
                 errs.Add(err.Max());
-                output.WriteLine($"{what}, tolerance {tol}: points {string.Join(" ", got.SelectMany(r => r.Layers.Select(l => l.Points)))}; " +
-                                 $"largest neuron error / layer max {err.Max():G3} (right-20 {NeuronErrors(want, r20).Max():G3})");
+                string points = string.Join(" ", got.SelectMany(r => r.Layers.Select(l => l.Points)));
+                output.WriteLine($"{what}, tolerance {tol}: points {points}; largest neuron error / layer max " +
+                                 $"{err.Max():G3} (right-20 {NeuronErrors(want, r20).Max():G3})");
                 // Single neurons' errors may partly cancel in the sum (so the gap can understate them), but stay of
                 // the tolerance's order against the layer's largest attribution.
-                Assert.True(err.Max() <= 2 * tol, $"{what}: neuron error {err.Max():G3} of the layer max at tolerance {tol}");
+                Assert.True(err.Max() <= 2 * tol,
+                            $"{what}: neuron error {err.Max():G3} of the layer max at tolerance {tol}");
             }
             // Converging: a 10 times smaller tolerance gives a smaller error (or both sit at float32 rounding).
             Assert.True(errs[1] < errs[0] || errs[0] < 1e-4, $"{what}: {errs[0]:G3} then {errs[1]:G3}");
@@ -92,7 +99,8 @@ public class AdaptiveIntegratedGradientsTests(ITestOutputHelper output)
     }
 
     /// <summary>Per (query, layer): max_i |attr_i − reference_i| / max_i |reference_i|.</summary>
-    private static List<double> NeuronErrors(IReadOnlyList<QueryAttribution> want, IReadOnlyList<QueryAttribution> got) =>
+    private static List<double> NeuronErrors(IReadOnlyList<QueryAttribution> want,
+                                             IReadOnlyList<QueryAttribution> got) =>
         want.SelectMany((r, i) => r.Layers.Select((w, l) =>
             w.Attributions.Zip(got[i].Layers[l].Attributions).Max(p => Math.Abs((double)p.First - p.Second)) /
             w.Attributions.Max(x => Math.Abs((double)x)))).ToList();
@@ -108,11 +116,14 @@ public class AdaptiveIntegratedGradientsTests(ITestOutputHelper output)
             var baselines = new FixedBaselines(model.FfnWidth, Far);
             foreach (var objective in new[] { AttributionObjective.Prob, AttributionObjective.Logprob })
             {
-                using var fast = new IntegratedGradients(model, Adaptive(AttributionAlgorithm.Fast, objective, 1e-3, 200));
-                using var naive = new IntegratedGradients(model, Adaptive(AttributionAlgorithm.Naive, objective, 1e-3, 200));
+                using var fast = new IntegratedGradients(model,
+                    Adaptive(AttributionAlgorithm.Fast, objective, 1e-3, 200));
+                using var naive = new IntegratedGradients(model,
+                    Adaptive(AttributionAlgorithm.Naive, objective, 1e-3, 200));
                 var f = fast.Run(qs, baselines);
                 var n = naive.Run(qs, baselines);
-                output.WriteLine($"{family} {objective}: points {string.Join(" ", f.SelectMany(r => r.Layers.Select(l => l.Points)))}");
+                output.WriteLine($"{family} {objective}: points " +
+                                 string.Join(" ", f.SelectMany(r => r.Layers.Select(l => l.Points))));
                 Assert.Contains(f.SelectMany(r => r.Layers), l => l.Points > AdaptivePath.FirstPoints);
                 for (int i = 0; i < qs.Length; i++)
                     for (int l = 0; l < f[i].Layers.Count; l++)
@@ -123,7 +134,8 @@ public class AdaptiveIntegratedGradientsTests(ITestOutputHelper output)
                         Assert.Equal(a.ToleranceMet, b.ToleranceMet);
                         double scale = b.Attributions.Max(x => Math.Abs((double)x));
                         double diff = a.Attributions.Zip(b.Attributions).Max(p => Math.Abs((double)p.First - p.Second));
-                        Assert.True(diff <= 1e-4 * scale + 1e-7, $"{what}: fast−naive {diff:G3} vs layer max {scale:G3}");
+                        Assert.True(diff <= 1e-4 * scale + 1e-7,
+                                    $"{what}: fast−naive {diff:G3} vs layer max {scale:G3}");
                         Assert.Equal(b.FBaseline, a.FBaseline, 5);
                     }
             }

@@ -64,6 +64,20 @@ public class AdaptivePathTests
     }
 
     [Fact]
+    public void AGapWithinFloat32RoundingOfFIsNotRefined()
+    {
+        // F ≈ 0.99 changing by 3e-6 along a steep step: the relative gap of one panel is large, the absolute one is
+        // below what float32 values of F can resolve.
+        var step = Step(60);
+        var path = AdaptivePath.Integrate(a => (0.99 + 3e-6 * step(a).F, 3e-6 * step(a).G), 0.01, 64);
+        Assert.True(path.AtNoiseFloor);
+        Assert.False(path.Met);
+        Assert.Equal(AdaptivePath.FirstPoints, path.Points);
+        // The same step at full height is refined.
+        Assert.True(AdaptivePath.Integrate(step, 0.01, 64).Points > AdaptivePath.FirstPoints);
+    }
+
+    [Fact]
     public void ANonFinitePathStopsAtOnceUnmet()
     {
         var path = AdaptivePath.Integrate(a => (a, a > 0.6 ? double.NaN : 1), tolerance: 0.01, maxSteps: 64);
@@ -89,8 +103,8 @@ public class AdaptivePathTests
         for (int p = 0; p < panels; p++)
         {
             double lo = p * h;
-            sum += h * (1.0 / 20 * (f(lo).G + f(lo + h).G) + 49.0 / 180 * (f(lo + h * (0.5 - c)).G + f(lo + h * (0.5 + c)).G)
-                        + 16.0 / 45 * f(lo + h / 2).G);
+            double ends = f(lo).G + f(lo + h).G, inner = f(lo + h * (0.5 - c)).G + f(lo + h * (0.5 + c)).G;
+            sum += h * (1.0 / 20 * ends + 49.0 / 180 * inner + 16.0 / 45 * f(lo + h / 2).G);
         }
         return sum;
     }

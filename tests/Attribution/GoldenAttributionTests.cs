@@ -48,7 +48,8 @@ public class GoldenAttributionTests
                     Json.Close(Json.Floats(ig!["alphas"]), engine.Alphas.Select(x => (float)x).ToArray(), 1e-6, "alphas");
                     Json.Close(Json.Floats(ig["weights"]), engine.Weights.Select(x => (float)x).ToArray(), 1e-6, "weights");
                     var result = engine.Run([Query(p, p["name"]!.GetValue<string>())])[0];
-                    Compare(ig, result, $"{folder} {p["name"]} {OptionNames.Of(settings.Objective)}/{OptionNames.Of(settings.Rule)} {algorithm}");
+                    string how = $"{OptionNames.Of(settings.Objective)}/{OptionNames.Of(settings.Rule)}";
+                    Compare(ig, result, $"{folder} {p["name"]} {how} {algorithm}");
                 }
             }
             // A padded batch: every prompt at once (right padding inside the engine) must equal each prompt alone.
@@ -74,7 +75,9 @@ public class GoldenAttributionTests
 
     // The goldens spell settings as pipeline.yaml does.
     private static T Parse<T>(string yamlName) where T : struct, Enum =>
-        OptionNames.TryParse(typeof(T), yamlName, out var v) ? (T)v! : throw new ArgumentException($"unknown {typeof(T).Name} '{yamlName}'");
+        OptionNames.TryParse(typeof(T), yamlName, out var v)
+            ? (T)v!
+            : throw new ArgumentException($"unknown {typeof(T).Name} '{yamlName}'");
 
     private static void Compare(JsonNode ig, QueryAttribution got, string what)
     {

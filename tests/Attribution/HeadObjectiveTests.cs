@@ -39,7 +39,8 @@ public class HeadObjectiveTests
         var hidden = (randn(9, d, generator: gen) * hiddenScale).to_type(dtype);
         var targets = tensor(new long[] { 0, 3, 30, 7, 7, 12, 29, 1, 15 });
         var weights = rand(9, generator: gen);
-        using var head = new HeadObjective(model, objective == "logprob" ? AttributionObjective.Logprob : AttributionObjective.Prob, chunk);
+        var parsed = objective == "logprob" ? AttributionObjective.Logprob : AttributionObjective.Prob;
+        using var head = new HeadObjective(model, parsed, chunk);
 
         var (f, grad) = head.Evaluate(hidden, targets, weights.to_type(dtype));
         Assert.Equal(dtype, grad!.dtype);

@@ -84,14 +84,16 @@ public sealed class PrefixCache
         long heads = q.shape[2], kvHeads = k.shape[2], hd = q.shape[^1], t = keys.shape[2], g = heads / kvHeads;
         // Group query heads by their KV head so the cache is read once per KV head: [B, Hkv, R·g·S, hd].
         var qg = q.view(b, r, kvHeads, g, s, hd).permute(0, 2, 1, 3, 4, 5).reshape(b, kvHeads, r * g * s, hd);
-        var sc = qg.matmul(keys.transpose(-1, -2)).view(b, kvHeads, r, g, s, t).permute(0, 2, 1, 3, 4, 5).reshape(b, r, heads, s, t);
+        var sc = qg.matmul(keys.transpose(-1, -2)).view(b, kvHeads, r, g, s, t).permute(0, 2, 1, 3, 4, 5)
+                   .reshape(b, r, heads, s, t);
         var kr = g > 1 ? k.repeat_interleave(g, dim: 2) : k;
         var vr = g > 1 ? v.repeat_interleave(g, dim: 2) : v;
         var so = q.matmul(kr.transpose(-1, -2));                                          // [B, R, H, S, S]
         var scores = cat([sc, so], -1).mul_(1.0 / Math.Sqrt(hd));
         var before = arange(t, device: device).unsqueeze(0).lt(firstSlot.unsqueeze(1));
         var mask = Inputs.AttentionMask ?? ones_like(Inputs.InputIds);
-        var cacheVis = before.logical_and((prompts is null ? mask : mask.index_select(0, prompts)).to_type(ScalarType.Bool));
+        var visible = prompts is null ? mask : mask.index_select(0, prompts);
+        var cacheVis = before.logical_and(visible.to_type(ScalarType.Bool));
         var ownVis = ones(s, s, dtype: ScalarType.Bool, device: device).tril();
         var vis = cat([cacheVis.view(b, 1, 1, 1, t).expand(b, 1, 1, s, t), ownVis.view(1, 1, 1, s, s).expand(b, 1, 1, s, s)], -1);
         scores = scores.masked_fill(vis.logical_not(), TransformerLM.MinValue(scores.dtype));
@@ -107,8 +109,9 @@ public sealed class PrefixCache
         return _model.FfnOutput(j, xMid, act).MoveToOuterDisposeScope();
     }
 
-    /// <summary>One layer over whole sequences for rows [B, R, T, d] (of <paramref name="prompts"/>[b] when
-    /// given).</summary>
+    /// <summary>
+    /// One layer over whole sequences for rows [B, R, T, d] (of cached prompt <paramref name="prompts"/>[b] when given).
+    /// </summary>
     public Tensor SequenceLayer(int j, Tensor x, Tensor? prompts = null)
     {
         using var scope = NewDisposeScope();
