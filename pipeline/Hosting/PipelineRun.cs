@@ -10,7 +10,8 @@ namespace KnPipeline.Hosting;
 /// <summary>
 /// One run from config to run folder, as a list of phases: resolve inputs (data, model, training) → manifest (write,
 /// or check on resume) → plan (chunks, the done ones skipped) → graph (the rest) → reduce (statistics over all facts)
-/// → summary. Each phase is its own class; this one only sequences them and times them.
+/// → summary → report (unless <c>--no-report</c>). Each phase is its own class; this one only sequences them and times
+/// them.
 /// </summary>
 public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
 {
@@ -63,6 +64,9 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         RunSummary.Write(run.SummaryPath(request.Shard), summary);
         log.LogInformation("summary written to {Path}", run.SummaryPath(request.Shard));
         RunSummary.Print(summary, Console.Error);
+        // The report reads what the summary just wrote; a shard's waits for `pipeline merge`, as the reduce does.
+        if (request.Report && complete && !request.Shard.IsSharded)
+            ReportPhase.Run(run, log);
         Console.Error.WriteLine($"run folder: {run.Path}");
         return (graph.Interrupted ? ExitCodes.Interrupted : ExitCodes.Ok, run.Path);
     }
