@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Options;
 using KnPipeline.Stages.Models.Core;
 
 namespace KnPipeline.Bench;
@@ -26,8 +27,8 @@ public static class AttributionBench
         AttributionQuery Q(int i) => new($"q{i}", prompts[i], null, tokens - 1, [tokens - 1], [prompts[i][0]]);
         string loadBefore = BenchModels.LoadAverage();
 
-        using var fast = new IntegratedGradients(model, new AttributionSettings { Steps = steps, Algorithm = "fast" });
-        using var naive = new IntegratedGradients(model, new AttributionSettings { Steps = steps, Algorithm = "naive" });
+        using var fast = new IntegratedGradients(model, new AttributionOptions { Steps = steps, Algorithm = AttributionAlgorithm.Fast });
+        using var naive = new IntegratedGradients(model, new AttributionOptions { Steps = steps, Algorithm = AttributionAlgorithm.Naive });
         // Warm-up: one batch (allocator, kernels, head buffers).
         fast.Run(Enumerable.Range(fastQueries, batch).Select(Q).ToList());
         double matmulBefore = BenchModels.MatmulGflops();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Options;
 using KnPipeline.Stages.Models;
 using KnPipeline.Stages.Models.Core;
 using static TorchSharp.torch;
@@ -40,7 +41,7 @@ public static class MemoryBench
     {
         var model = Model();
         var prompts = BenchModels.RandomPrompts(queries, 12, model.VocabSize, 5);
-        using var ig = new IntegratedGradients(model, new AttributionSettings { Steps = 20 });
+        using var ig = new IntegratedGradients(model, new AttributionOptions { Steps = 20 });
         long liveAfterFirst = 0;
         for (int i = 0; i < queries; i += 8)
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using KnPipeline.Bench;
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Options;
 
 namespace KnPipeline.Cli;
 
@@ -40,7 +41,7 @@ public static class BenchAttributionCommand
                     $"{t} tokens, batch {r.Batch}: fast {r.FastQueriesPerS:F3} q/s, naive {r.NaiveQueriesPerS:F4} q/s, ratio {r.Ratio:F1}x " +
                     $"(matmul FLOPs {r.FlopRatio:F1}x); fast {r.Gflops:F1} GFLOP/s = {100 * r.Gflops / r.MatmulGflops:F0}% of matmul " +
                     $"{r.MatmulGflops:F1} (before {r.MatmulBefore:F1}, after {r.MatmulAfter:F1}), naive {r.NaiveGflops:F1} GFLOP/s; " +
-                    $"CPU-s per s: fast {r.FastCpuPerWall:F2} ({Math.Min(new AttributionSettings().CpuWorkers, b)} single-threaded workers), naive {r.NaiveCpuPerWall:F2} ({threads} intra-op threads), " +
+                    $"CPU-s per s: fast {r.FastCpuPerWall:F2} ({Math.Min(new AttributionOptions().CpuWorkers, b)} single-threaded workers), naive {r.NaiveCpuPerWall:F2} ({threads} intra-op threads), " +
                     $"fast {r.FastGflopsPerCpuS:F1} GFLOP per CPU-s; load {r.Load}; peak {r.PeakMb:F0} MB, RSS growth after the first fast batch " +
                     $"{r.RssGrowthMb:F0} MB; max |fast−naive| {r.MaxAbsDiff:G3} ({r.MaxRelDiff:G3} of layer max)");
             }

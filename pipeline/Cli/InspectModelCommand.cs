@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using KnPipeline.Stages.Models;
-using KnPipeline.Stages.Models.Core;
-using static TorchSharp.torch;
 
 namespace KnPipeline.Cli;
 
@@ -35,19 +33,8 @@ public static class InspectModelCommand
             {
                 (ids, types) = input.Resolve(pr, m);
                 position = m.PredictionPosition(ids);
-                using var scope = NewDisposeScope();
-                using var _ = no_grad();
-                var inputs = new ForwardInputs
-                {
-                    InputIds = tensor(ids.Select(x => (long)x).ToArray()).unsqueeze(0),
-                    TokenTypeIds = types is null ? null : tensor(types.Select(x => (long)x).ToArray()).unsqueeze(0),
-                };
-                var logits = m.Model.Logits(inputs, tensor(new long[] { position }))[0];
-                var (values, indexes) = logits.topk(Math.Min(k, m.Model.VocabSize));
-                var v = values.data<float>().ToArray();
-                var ix = indexes.data<long>().ToArray();
-                for (int i = 0; i < v.Length; i++)
-                    topList.Add(new() { ["id"] = (int)ix[i], ["token"] = m.Tokenizer?.IdToToken((int)ix[i]), ["logit"] = v[i] });
+                foreach (var (id, logit) in m.TopTokens(ids, types, position, k))
+                    topList.Add(new() { ["id"] = id, ["token"] = m.Tokenizer?.IdToToken(id), ["logit"] = logit });
             }
             if (pr.GetValue(json))
             {

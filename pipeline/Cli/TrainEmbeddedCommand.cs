@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using KnPipeline.Config;
+using KnPipeline.Stages.Data;
 using KnPipeline.Stages.Options;
 using KnPipeline.Stages.Training;
 
@@ -41,7 +42,7 @@ public static class TrainEmbeddedCommand
         var progress = new TrainingProgressBar(stderr, ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
         try
         {
-            benchmarkDir ??= RepoPaths.EmbeddedBenchmarkDir();
+            benchmarkDir ??= BenchmarkLoaders.EmbeddedDirectory();
             (dir, report) = EmbeddedModel.EnsureTrained(options, benchmarkDir, force, progress, ct);
         }
         catch (NotSupportedException e)

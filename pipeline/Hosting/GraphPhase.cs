@@ -28,14 +28,7 @@ public static class GraphPhase
         var baselines = BaselineProviders.For(c.Attribution.Baseline, loaded,
             c.Attribution.Layers.Count > 0 ? c.Attribution.Layers : null,
             () => DatasetMean(run, inputs, plan, tokenizer));
-        var settings = new AttributionSettings
-        {
-            Steps = c.Attribution.Steps, Rule = OptionNames.Of(c.Attribution.Rule),
-            Objective = OptionNames.Of(c.Attribution.Objective),
-            Layers = c.Attribution.Layers.Count > 0 ? c.Attribution.Layers.ToArray() : null,
-            Algorithm = OptionNames.Of(c.Attribution.Algorithm), CpuWorkers = c.Attribution.CpuWorkers,
-        };
-        using var stage = new AttributionStage(loaded.Model, settings, c.Attribution.Target == AttributionTarget.AllTokens,
+        using var stage = new AttributionStage(loaded.Model, c.Attribution, c.Attribution.Target == AttributionTarget.AllTokens,
             c.Attribution.Localize == LocalizeMode.Correct, loaded.PadId, c.Attribution.BatchRows, baselines);
         var packer = new BatchPacker(c.Attribution.BatchRows, c.Attribution.BatchTokens);
         var writer = new ChunkWriter(run, metadata, c.Pipeline.RowGroupRows, c.Attribution.KnThreshold,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using KnPipeline.Runs;
+using KnPipeline.Stages.Models;
 using KnPipeline.Stages.Options;
 using KnPipeline.Stages.Records;
 using KnPipeline.Stages.Training;
@@ -31,9 +32,7 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         string workHash = RunManifest.WorkHash(C);
         log.LogInformation("run folder {RunDir} (work hash {Hash}), shard {Shard}", run.Path, workHash[..12],
             request.Shard.Tag);
-        if (C.Run.Threads > 0)
-            TorchSharp.torch.set_num_threads(C.Run.Threads);
-        TorchSharp.torch.manual_seed(C.Run.Seed);
+        DeviceSelector.ConfigureProcess(C.Run.Threads, C.Run.Seed);
 
         var inputs = Timed(timings, "model_s", () => RunInputs.Resolve(C, log, ct));
         timings.EmbeddedTrainingSeconds = inputs.TrainingSeconds;

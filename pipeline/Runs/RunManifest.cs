@@ -59,16 +59,18 @@ public static class RunManifest
                 ["path"] = c.Model.Path, ["resolved_dir"] = dir, ["repo_id"] = loaded.Location.RepoId,
                 ["commit"] = loaded.Location.Commit, ["family"] = loaded.Model.Family,
                 ["model_type"] = loaded.Model.Config.ModelType,
-                ["weights_sha256"] = FilesSha256(ModelLoader.WeightFiles(dir).Append(Path.Combine(dir, "config.json"))),
+                ["weights_sha256"] =
+                    LinkedFiles.Sha256(ModelLoader.WeightFiles(dir).Append(Path.Combine(dir, "config.json"))),
             },
             ["tokenizer"] = new JsonObject
             {
-                ["kind"] = loaded.Tokenizer?.Kind, ["sha256"] = FilesSha256(TokenizerFiles.Select(f => Path.Combine(dir, f))),
+                ["kind"] = loaded.Tokenizer?.Kind,
+                ["sha256"] = LinkedFiles.Sha256(TokenizerFiles.Select(f => Path.Combine(dir, f))),
             },
             ["data"] = new JsonObject
             {
                 ["dir"] = dataDir, ["format"] = OptionNames.Of(c.Data.Format),
-                ["sha256"] = FilesSha256(Directory.EnumerateFiles(dataDir, "*.jsonl", SearchOption.AllDirectories)),
+                ["sha256"] = LinkedFiles.Sha256(Directory.EnumerateFiles(dataDir, "*.jsonl", SearchOption.AllDirectories)),
             },
             ["git_sha"] = GitSha(),
             ["versions"] = new JsonObject
@@ -99,22 +101,6 @@ public static class RunManifest
     /// <summary>The SHA-256 of the manifest file as written: every Parquet part carries it.</summary>
     public static string FileHash(RunFolder run) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(run.ManifestPath)))
         .ToLowerInvariant();
-
-    /// <summary>File names and contents of the files that exist, in name order (a link counts as its target).</summary>
-    private static string FilesSha256(IEnumerable<string> files)
-    {
-        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 20];
-        foreach (var f in files.Where(File.Exists).Order(StringComparer.Ordinal))
-        {
-            h.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(f)));
-            using var s = File.OpenRead(f);
-            int n;
-            while ((n = s.Read(buffer)) > 0)
-                h.AppendData(buffer, 0, n);
-        }
-        return Convert.ToHexString(h.GetHashAndReset()).ToLowerInvariant();
-    }
 
     private static string Sha256Hex(string text) =>
         Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text))).ToLowerInvariant();

@@ -109,7 +109,8 @@ public static class RunSummary
     {
         if (v.GetValueKind() != JsonValueKind.Number)
             return v.ToJsonString();
-        double d = v.GetValue<double>();
+        // A node built from a long will not give a double, so go through its text.
+        double d = double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture);
         if (d == Math.Floor(d) && Math.Abs(d) < 1e15)
             return d.ToString("N0", CultureInfo.InvariantCulture);
         // Four significant digits: enough to compare runs by eye, short enough to read.

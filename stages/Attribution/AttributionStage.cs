@@ -1,4 +1,5 @@
 using KnPipeline.Stages.Models.Core;
+using KnPipeline.Stages.Options;
 using KnPipeline.Stages.Records;
 using static TorchSharp.torch;
 
@@ -19,7 +20,7 @@ public sealed class AttributionStage : IDisposable
     private readonly BatchPacker _oom;
     private readonly Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?> _baselines;
 
-    public AttributionStage(TransformerLM model, AttributionSettings settings, bool allTokens, bool onlyCorrect, int padId,
+    public AttributionStage(TransformerLM model, AttributionOptions settings, bool allTokens, bool onlyCorrect, int padId,
                             int rowBudget, Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?>? baselines = null)
     {
         _model = model;

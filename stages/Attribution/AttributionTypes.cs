@@ -15,29 +15,20 @@ public sealed record AttributionQuery(
     int[] TargetPositions,
     int[] TargetIds);
 
-/// <summary>How attribution runs (the <c>attribution:</c> section of pipeline.yaml, DESIGN §2 and §3).</summary>
-public sealed record AttributionSettings
+/// <summary>
+/// One layer's integrated gradients for one query, with the rule that produced them, the integration points it
+/// evaluated (device rows; for the fixed rules m) and whether |gap| ≤ tolerance·|F(a) − F(b)|. A path that misses the
+/// tolerance is kept and flagged, for every rule: adaptive ones only when max_steps stopped them.
+/// </summary>
+public sealed record LayerAttribution(int Layer, double FBaseline, double Sum, double Gap, float[] Attributions)
 {
-    public int Steps { get; init; } = 20;
-    public string Rule { get; init; } = "right";
-    /// <summary>prob or logprob.</summary>
-    public string Objective { get; init; } = "prob";
-    /// <summary>Layers to attribute; null for all.</summary>
-    public int[]? Layers { get; init; }
-    /// <summary>fast (prefix-cached suffix passes) or naive (one full pass per layer, as peers do).</summary>
-    public string Algorithm { get; init; } = "fast";
-    /// <summary>Vocabulary chunk of the LM head's matmul.</summary>
-    public int HeadChunk { get; init; } = 8192;
-    /// <summary>
-    /// On a CPU, the fast algorithm cuts a batch into this many contiguous slices, one per single-threaded worker
-    /// (fewer for fewer queries). Fixed by the configuration, not the machine, so the results do not depend on the
-    /// core count; set it to the number of cores for speed.
-    /// </summary>
-    public int CpuWorkers { get; init; } = 2;
-}
+    public IntegrationRule Rule { get; init; } = IntegrationRule.Right;
+    public int Points { get; init; }
+    public bool ToleranceMet { get; init; }
 
-/// <summary>One layer's integrated gradients for one query.</summary>
-public sealed record LayerAttribution(int Layer, double FBaseline, double Sum, double Gap, float[] Attributions);
+    /// <summary>|gap| / |F(a) − F(b)|: what <c>attribution.tolerance</c> bounds (NaN when F(a) = F(b)).</summary>
+    public double RelativeGap(double fa) => Math.Abs(Gap) / Math.Abs(fa - FBaseline);
+}
 
 /// <summary>
 /// The result for one query: F(a) (the objective with no intervention), the first target's probability and rank

@@ -13,16 +13,16 @@ namespace KnPipeline.Stages.Attribution;
 /// no fresh [rows × vocabulary] output is page-faulted in per batch.
 /// dF/dh = p_t·(W_t − softmax·W) for prob, W_t − softmax·W for logprob.
 /// </summary>
-public sealed class HeadObjective(TransformerLM model, string objective, int chunk = 8192) : IDisposable
+public sealed class HeadObjective(TransformerLM model, AttributionObjective objective, int chunk = 8192) : IDisposable
 {
     private Tensor? _logits;   // flat, capacity ≥ rows × chunk
     private Tensor? _product;  // [capacity rows, d]: one chunk's exp(logits)·W
 
     public bool LogProb { get; } = objective switch
     {
-        "prob" => false,
-        "logprob" => true,
-        _ => throw new ArgumentOutOfRangeException(nameof(objective), $"unknown objective '{objective}' (prob or logprob)"),
+        AttributionObjective.Prob => false,
+        AttributionObjective.Logprob => true,
+        _ => throw new ArgumentOutOfRangeException(nameof(objective), $"unknown objective {objective}"),
     };
 
     /// <summary>

@@ -8,20 +8,18 @@ namespace KnPipeline.Stages.Attribution;
 /// </summary>
 public static class IgRule
 {
-    public static readonly string[] Names = ["left", "right", "trapezoid", "gauss-legendre"];
-
-    public static (double[] Alphas, double[] Weights) Points(string rule, int steps)
+    public static (double[] Alphas, double[] Weights) Points(IntegrationRule rule, int steps)
     {
         if (steps < 1)
             throw new ArgumentOutOfRangeException(nameof(steps), "at least one step is needed");
         int m = steps;
         switch (rule)
         {
-            case "right":
+            case IntegrationRule.Right:
                 return (Enumerable.Range(1, m).Select(k => (double)k / m).ToArray(), Enumerable.Repeat(1.0 / m, m).ToArray());
-            case "left":
+            case IntegrationRule.Left:
                 return (Enumerable.Range(0, m).Select(k => (double)k / m).ToArray(), Enumerable.Repeat(1.0 / m, m).ToArray());
-            case "trapezoid":
+            case IntegrationRule.Trapezoid:
             {
                 if (m < 2)
                     throw new ArgumentOutOfRangeException(nameof(steps), "the trapezoid rule needs at least 2 steps");
@@ -31,13 +29,14 @@ public static class IgRule
                 w[^1] /= 2;
                 return (a, w);
             }
-            case "gauss-legendre":
+            case IntegrationRule.GaussLegendre:
             {
                 var (x, v) = GaussLegendre(m);
                 return (x.Select(t => (1 + t) / 2).ToArray(), v.Select(t => t / 2).ToArray());
             }
             default:
-                throw new ArgumentOutOfRangeException(nameof(rule), $"unknown rule '{rule}' (expected {string.Join(", ", Names)})");
+                // Adaptive chooses its points per path as it goes (AdaptivePath).
+                throw new ArgumentOutOfRangeException(nameof(rule), $"rule {rule} has no fixed points");
         }
     }
 

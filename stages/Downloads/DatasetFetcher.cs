@@ -1,3 +1,5 @@
+using KnPipeline.Stages.Models;
+
 namespace KnPipeline.Stages.Downloads;
 
 /// <summary>
@@ -111,8 +113,9 @@ public sealed class DatasetFetcher(FileDownloader downloader, DownloadProgress? 
     private static async Task<bool> IsPresentAsync(string path, long? size, string? sha, CancellationToken ct)
     {
         // Without any known hash a present file proves nothing, so it is fetched again (and its hash recorded).
-        if (sha == null || !File.Exists(path)) return false;
-        if (size is long s && new FileInfo(path).Length != s) return false;
+        // The size of the file the path leads to: a dataset file linked in from elsewhere is present too.
+        if (sha == null || LinkedFiles.Target(path) is not { } file) return false;
+        if (size is long s && file.Length != s) return false;
         return string.Equals((await FileDownloader.HashFileAsync(path, ct)).Sha256, sha, StringComparison.OrdinalIgnoreCase);
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using KnPipeline.Stages.Models;
 
 namespace KnPipeline.Stages.Downloads;
 
@@ -100,13 +101,16 @@ public sealed class FileDownloader : IDisposable
         while (true)
         {
             attempt++;
-            long have = File.Exists(part) ? new FileInfo(part).Length : 0;
+            // The length of the file the partial path leads to: through a link, FileInfo.Length is the link's own
+            // (a few dozen bytes), and the Range request would then ask for the wrong offset while the bytes are
+            // appended at the true end of the linked file (FileMode.Append follows the link).
+            long have = LinkedFiles.Target(part)?.Length ?? 0;
             if (request.ExpectedSize is long size && have > size)
             {
                 File.Delete(part);  // longer than the file can be: not a prefix of it
                 have = 0;
             }
-            if (request.ExpectedSize is long complete && have == complete && (have > 0 || File.Exists(part)))
+            if (request.ExpectedSize is long complete && have == complete && (have > 0 || LinkedFiles.Exists(part)))
                 break;  // a previous run got every byte but stopped before verifying and renaming
             try
             {
@@ -135,13 +139,15 @@ public sealed class FileDownloader : IDisposable
             }
             finally
             {
-                reported = File.Exists(part) ? new FileInfo(part).Length : 0;
+                reported = LinkedFiles.Target(part)?.Length ?? 0;
             }
         }
 
         var (actualSize, sha) = await HashFileAsync(part, ct);
         Verify(request, part, "size", request.ExpectedSize?.ToString(), actualSize.ToString());
         Verify(request, part, "sha256", request.ExpectedSha256?.ToLowerInvariant(), sha);
+        // A partial path that is a link is renamed as the link: the destination then leads to the verified bytes
+        // wherever they are (every reader follows links), and nothing is copied across disks.
         File.Move(part, request.DestinationPath, overwrite: true);
         return new DownloadResult(request.DestinationPath, actualSize, sha, transferred, resumedFrom, rangeIgnored, attempt);
     }

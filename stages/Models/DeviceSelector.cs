@@ -31,4 +31,15 @@ public static class DeviceSelector
         "float16" => ScalarType.Float16,
         _ => throw new ArgumentException($"dtype '{dtype}' is not one of float32, bfloat16, float16"),
     };
+
+    /// <summary>
+    /// The process-wide libtorch settings of a run: the intra-op thread count (0 keeps libtorch's default) and the
+    /// global seed.
+    /// </summary>
+    public static void ConfigureProcess(int threads, long seed)
+    {
+        if (threads > 0)
+            torch.set_num_threads(threads);
+        torch.manual_seed(seed);
+    }
 }

@@ -66,8 +66,10 @@ public static class ModelLoader
     {
         var files = WeightFiles(dir);
         foreach (var f in files)
-            if (!File.Exists(f))
-                throw new ModelLoadException($"{dir}: shard {System.IO.Path.GetFileName(f)} named by the index is missing");
+            if (!LinkedFiles.Exists(f))
+                throw new ModelLoadException(LinkedFiles.IsDangling(f)
+                    ? LinkedFiles.NotFound(f).Message
+                    : $"{dir}: shard {System.IO.Path.GetFileName(f)} named by the index is missing");
         var readers = files.Select(f => new SafetensorsFile(f)).ToList();
         try
         {

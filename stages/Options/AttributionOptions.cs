@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KnPipeline.Stages.Attribution;
 
 namespace KnPipeline.Stages.Options;
 
@@ -12,6 +13,16 @@ public sealed class AttributionOptions
     public int Steps { get; set; } = 20;
 
     public IntegrationRule Rule { get; set; } = IntegrationRule.Right;
+
+    /// <summary>
+    /// Rule adaptive: the largest relative completeness gap |gap| / |F(a) − F(b)| a (query, layer) path may keep.
+    /// </summary>
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
+    public double Tolerance { get; set; } = 0.01;
+
+    /// <summary>Rule adaptive: most integration points one (query, layer) path may spend.</summary>
+    [Range(AdaptivePath.FirstPoints, 1000)]
+    public int MaxSteps { get; set; } = 64;
 
     public AttributionObjective Objective { get; set; } = AttributionObjective.Prob;
 

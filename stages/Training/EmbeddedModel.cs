@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using KnPipeline.Stages.Models;
 using KnPipeline.Stages.Models.Core;
 using KnPipeline.Stages.Options;
 using static TorchSharp.torch;
@@ -156,8 +157,10 @@ public static class EmbeddedModel
         var text = new StringBuilder();
         foreach (string f in EmbeddedBenchmark.DataFiles(full))
         {
-            if (!File.Exists(f))
-                throw new InvalidDataException($"{f}: benchmark file not found");
+            if (!LinkedFiles.Exists(f))
+                throw new InvalidDataException(LinkedFiles.IsDangling(f)
+                    ? LinkedFiles.NotFound(f).Message
+                    : $"{f}: benchmark file not found");
             string rel = Path.GetRelativePath(full, f).Replace('\\', '/');
             text.Append(rel).Append(' ').Append(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))).Append('\n');
         }

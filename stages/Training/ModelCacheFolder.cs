@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using KnPipeline.Stages.Models;
 
 namespace KnPipeline.Stages.Training;
 
@@ -8,9 +9,11 @@ namespace KnPipeline.Stages.Training;
 /// </summary>
 internal static class ModelCacheFolder
 {
-    /// <summary>True when <paramref name="dir"/> holds a finished model (training.json is written last).</summary>
+    /// <summary>True when <paramref name="dir"/> holds a finished model (training.json is written last). Checked
+    /// through links, so an entry whose linked weights are gone counts as missing and is trained again.</summary>
     public static bool IsComplete(string dir) =>
-        File.Exists(Path.Combine(dir, TrainingReport.FileName)) && File.Exists(Path.Combine(dir, "model.safetensors"));
+        LinkedFiles.Exists(Path.Combine(dir, TrainingReport.FileName)) &&
+        LinkedFiles.Exists(Path.Combine(dir, "model.safetensors"));
 
     /// <summary>
     /// Moves the finished <paramref name="temp"/> folder to <paramref name="dir"/>. If another process finished the

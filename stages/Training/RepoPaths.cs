@@ -3,8 +3,8 @@ namespace KnPipeline.Stages.Training;
 /// <summary>
 /// Where the embedded model's files live. A relative <c>embedded_model.cache_dir</c> resolves against the repository
 /// root (the first folder at or above the current directory holding Pipeline.sln) when the pipeline runs from inside
-/// the repository, and against the current directory otherwise. The embedded benchmark is
-/// <c>&lt;repo&gt;/benchmarks-data/embedded</c>, the repo found from the current directory or else from the executable.
+/// the repository, and against the current directory otherwise. The embedded benchmark's
+/// folder is found by <see cref="Data.BenchmarkLoaders.EmbeddedDirectory"/>.
 /// </summary>
 public static class RepoPaths
 {
@@ -26,19 +26,5 @@ public static class RepoPaths
         if (Path.IsPathRooted(cacheDir))
             return Path.GetFullPath(cacheDir);
         return Path.GetFullPath(Path.Combine(FindRepoRoot(cwd) ?? cwd, cacheDir));
-    }
-
-    /// <summary>&lt;repo&gt;/benchmarks-data/embedded.</summary>
-    /// <exception cref="DirectoryNotFoundException">No repository above the current directory or the executable.</exception>
-    public static string EmbeddedBenchmarkDir()
-    {
-        string? root = FindRepoRoot(Directory.GetCurrentDirectory()) ?? FindRepoRoot(AppContext.BaseDirectory);
-        string? dir = root == null ? null : Path.Combine(root, "benchmarks-data", "embedded");
-        if (dir == null || !Directory.Exists(dir))
-            throw new DirectoryNotFoundException(
-                "the embedded benchmark lives in <repo>/benchmarks-data/embedded, but no repository (a folder with " +
-                $"{SolutionFile} and benchmarks-data/embedded) was found above {Directory.GetCurrentDirectory()} " +
-                $"or {AppContext.BaseDirectory}");
-        return dir;
     }
 }

@@ -1,4 +1,5 @@
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Options;
 using KnPipeline.Tests.Support;
 using Xunit;
 using static TorchSharp.torch;
@@ -46,8 +47,8 @@ public class CpuWorkersTests
         var model = TinyModels.Build("gpt2", 3);
         var qs = Enumerable.Range(0, 5).Select(Q).ToArray();
         var baselines = new RecordingBaselines((q, l) => Enumerable.Range(0, model.FfnWidth).Select(i => 0.01f * (i % 7) - 0.02f * l).ToArray());
-        using var single = new IntegratedGradients(model, new AttributionSettings { Steps = 4, CpuWorkers = 1 });
-        using var three = new IntegratedGradients(model, new AttributionSettings { Steps = 4, CpuWorkers = 3 });
+        using var single = new IntegratedGradients(model, new AttributionOptions { Steps = 4, CpuWorkers = 1 });
+        using var three = new IntegratedGradients(model, new AttributionOptions { Steps = 4, CpuWorkers = 3 });
         var one = RunWithThreads(1, single, qs, baselines);
         var split = RunWithThreads(3, three, qs, baselines);
         Assert.Equal(qs.Select(q => q.Id), split.Select(r => r.Id));
@@ -74,7 +75,7 @@ public class CpuWorkersTests
         using var scope = NewDisposeScope();
         var model = TinyModels.Build("gpt2", 3);
         var qs = Enumerable.Range(0, 4).Select(Q).ToArray();
-        using var ig = new IntegratedGradients(model, new AttributionSettings { Steps = 4, CpuWorkers = 2 });
+        using var ig = new IntegratedGradients(model, new AttributionOptions { Steps = 4, CpuWorkers = 2 });
         var withOne = RunWithThreads(1, ig, qs, null);
         var withFour = RunWithThreads(4, ig, qs, null);
         for (int i = 0; i < qs.Length; i++)
@@ -89,7 +90,7 @@ public class CpuWorkersTests
         var model = TinyModels.Build("llama", 3);
         var qs = Enumerable.Range(0, 4).Select(Q).ToArray();
         var wrong = new RecordingBaselines((q, l) => q.Id == "q3" ? new float[3] : null);
-        using var ig = new IntegratedGradients(model, new AttributionSettings { Steps = 2 });
+        using var ig = new IntegratedGradients(model, new AttributionOptions { Steps = 2 });
         var e = Assert.Throws<ArgumentException>(() => RunWithThreads(2, ig, qs, wrong));
         Assert.Contains("q3", e.Message);
     }

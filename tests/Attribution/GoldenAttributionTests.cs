@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Options;
 using KnPipeline.Stages.Models;
 using KnPipeline.Stages.Models.Core;
 using KnPipeline.Tests.Support;
@@ -47,7 +48,7 @@ public class GoldenAttributionTests
                     Json.Close(Json.Floats(ig!["alphas"]), engine.Alphas.Select(x => (float)x).ToArray(), 1e-6, "alphas");
                     Json.Close(Json.Floats(ig["weights"]), engine.Weights.Select(x => (float)x).ToArray(), 1e-6, "weights");
                     var result = engine.Run([Query(p, p["name"]!.GetValue<string>())])[0];
-                    Compare(ig, result, $"{folder} {p["name"]} {settings.Objective}/{settings.Rule} {algorithm}");
+                    Compare(ig, result, $"{folder} {p["name"]} {OptionNames.Of(settings.Objective)}/{OptionNames.Of(settings.Rule)} {algorithm}");
                 }
             }
             // A padded batch: every prompt at once (right padding inside the engine) must equal each prompt alone.
@@ -63,13 +64,17 @@ public class GoldenAttributionTests
         }
     }
 
-    private static AttributionSettings Settings(JsonNode ig, string algorithm) => new()
+    private static AttributionOptions Settings(JsonNode ig, string algorithm) => new()
     {
-        Objective = ig["objective"]!.GetValue<string>(),
-        Rule = ig["rule"]!.GetValue<string>(),
+        Objective = Parse<AttributionObjective>(ig["objective"]!.GetValue<string>()),
+        Rule = Parse<IntegrationRule>(ig["rule"]!.GetValue<string>()),
         Steps = ig["steps"]!.GetValue<int>(),
-        Algorithm = algorithm,
+        Algorithm = Parse<AttributionAlgorithm>(algorithm),
     };
+
+    // The goldens spell settings as pipeline.yaml does.
+    private static T Parse<T>(string yamlName) where T : struct, Enum =>
+        OptionNames.TryParse(typeof(T), yamlName, out var v) ? (T)v! : throw new ArgumentException($"unknown {typeof(T).Name} '{yamlName}'");
 
     private static void Compare(JsonNode ig, QueryAttribution got, string what)
     {

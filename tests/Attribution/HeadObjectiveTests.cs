@@ -1,4 +1,5 @@
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Options;
 using KnPipeline.Tests.Support;
 using TorchSharp;
 using Xunit;
@@ -38,7 +39,7 @@ public class HeadObjectiveTests
         var hidden = (randn(9, d, generator: gen) * hiddenScale).to_type(dtype);
         var targets = tensor(new long[] { 0, 3, 30, 7, 7, 12, 29, 1, 15 });
         var weights = rand(9, generator: gen);
-        using var head = new HeadObjective(model, objective, chunk);
+        using var head = new HeadObjective(model, objective == "logprob" ? AttributionObjective.Logprob : AttributionObjective.Prob, chunk);
 
         var (f, grad) = head.Evaluate(hidden, targets, weights.to_type(dtype));
         Assert.Equal(dtype, grad!.dtype);

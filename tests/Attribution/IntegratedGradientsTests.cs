@@ -1,4 +1,5 @@
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Options;
 using KnPipeline.Stages.Models.Core;
 using KnPipeline.Tests.Support;
 using Xunit;
@@ -47,10 +48,10 @@ public class IntegratedGradientsTests
             var queries = model.IsCausal
                 ? new[] { Causal("a", [3, 4, 5, 6, 7], [8, 9, 10]), Causal("b", [11, 12, 13], [14]), Causal("c", [15, 16, 17, 18], [19, 20]) }
                 : new[] { Masked("a", [3, 4], 3, [5], [8, 9, 10]), Masked("b", [11, 12, 13], 1, [6, 7], [14]) };
-            foreach (var objective in new[] { "prob", "logprob" })
+            foreach (var objective in new[] { AttributionObjective.Prob, AttributionObjective.Logprob })
             {
-                using var fast = new IntegratedGradients(model, new AttributionSettings { Steps = 6, Objective = objective, Algorithm = "fast" });
-                using var naive = new IntegratedGradients(model, new AttributionSettings { Steps = 6, Objective = objective, Algorithm = "naive" });
+                using var fast = new IntegratedGradients(model, new AttributionOptions { Steps = 6, Objective = objective, Algorithm = AttributionAlgorithm.Fast });
+                using var naive = new IntegratedGradients(model, new AttributionOptions { Steps = 6, Objective = objective, Algorithm = AttributionAlgorithm.Naive });
                 var f = fast.Run(queries);
                 var n = naive.Run(queries);
                 for (int i = 0; i < queries.Length; i++)
@@ -67,8 +68,8 @@ public class IntegratedGradientsTests
         var q = Causal("q", [3, 4, 5, 6, 7, 8], [9]);
         var amig = new AmigBaseline(model, replacementId: 0, specialIds: new HashSet<int>(), padId: 0);
         amig.Prepare([q], [0, 1, 2]);
-        var fast = new IntegratedGradients(model, new AttributionSettings { Steps = 24, Rule = "gauss-legendre", Layers = [2, 0] });
-        var naive = new IntegratedGradients(model, new AttributionSettings { Steps = 24, Rule = "gauss-legendre", Layers = [0, 2], Algorithm = "naive" });
+        var fast = new IntegratedGradients(model, new AttributionOptions { Steps = 24, Rule = IntegrationRule.GaussLegendre, Layers = [2, 0] });
+        var naive = new IntegratedGradients(model, new AttributionOptions { Steps = 24, Rule = IntegrationRule.GaussLegendre, Layers = [0, 2], Algorithm = AttributionAlgorithm.Naive });
         var rf = fast.Run([q], amig)[0];
         var rn = naive.Run([q], amig)[0];
         Assert.Equal([0, 2], rf.Layers.Select(l => l.Layer));
@@ -92,7 +93,7 @@ public class IntegratedGradientsTests
         using var scope = NewDisposeScope();
         var model = TinyModels.Build("llama", 9);
         var qs = Enumerable.Range(0, 5).Select(i => Causal($"q{i}", Enumerable.Range(3 + i, 4 + i).ToArray(), [20 + i])).ToArray();
-        using var engine = new IntegratedGradients(model, new AttributionSettings { Steps = 5 });
+        using var engine = new IntegratedGradients(model, new AttributionOptions { Steps = 5 });
         var together = engine.Run(qs);
         var alone = qs.Select(q => engine.Run([q])[0]).ToList();
         for (int i = 0; i < qs.Length; i++)

@@ -1,4 +1,5 @@
 using KnPipeline.Config;
+using KnPipeline.Stages.Attribution;
 using KnPipeline.Stages.Options;
 using KnPipeline.Tests.Support;
 using Xunit;
@@ -44,7 +45,7 @@ public class ConfigLoaderTests
         Assert.Equal("layers,d_model,heads,ffn,max_epochs,batch_size,learning_rate,weight_decay,warmup_fraction," +
                      "filler_fraction,object_weight,target_accuracy,seed,cache_dir,masked_twin",
             Keys(typeof(EmbeddedModelOptions)));
-        Assert.Equal("steps,rule,objective,baseline,target,layers,algorithm,top_k,keep_full,localize,kn_threshold," +
+        Assert.Equal("steps,rule,tolerance,max_steps,objective,baseline,target,layers,algorithm,top_k,keep_full,localize,kn_threshold," +
                      "batch_rows,batch_tokens,cpu_workers", Keys(typeof(AttributionOptions)));
         Assert.Equal("queue_capacity,tokenize_parallelism,row_group_rows", Keys(typeof(PipelineOptions)));
         Assert.Equal("gauss-legendre", OptionNames.Of(IntegrationRule.GaussLegendre));
@@ -115,7 +116,7 @@ public class ConfigLoaderTests
         Assert.Equal(
         [
             "many.yaml:2:10: attribution.steps: must be between 1 and 1000; got 0",
-            "many.yaml:3:9: attribution.rule: must be one of left, right, trapezoid, gauss-legendre; got 'middle'",
+            "many.yaml:3:9: attribution.rule: must be one of left, right, trapezoid, gauss-legendre, adaptive; got 'middle'",
             "many.yaml:4:3: attribution.stepz: unknown key (did you mean 'attribution.steps'?)",
             "many.yaml:6:14: data.languages: expected a list like [en], got 'en'",
             "many.yaml:8:12: embedded_model.d_model: must be divisible by embedded_model.heads (4); got 130",

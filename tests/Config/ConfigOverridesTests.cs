@@ -1,5 +1,6 @@
 using KnPipeline.Cli;
 using KnPipeline.Config;
+using KnPipeline.Stages.Attribution;
 using KnPipeline.Stages.Options;
 using Xunit;
 

@@ -61,7 +61,7 @@ public class ValidateConfigCommandTests
     [Fact]
     public async Task BadEnumValueIsRejectedWithTheAllowedValues() =>
         await Rejected("attribution:\n  rule: middle\n", 2, "attribution.rule",
-            "must be one of left, right, trapezoid, gauss-legendre; got 'middle'");
+            "must be one of left, right, trapezoid, gauss-legendre, adaptive; got 'middle'");
 
     [Fact]
     public async Task BadIndentationIsBrokenYaml() =>

@@ -63,6 +63,32 @@ public sealed class FileDownloaderTests
     }
 
     [Fact]
+    public async Task PartialFileReachedThroughALinkIsResumedFromTheLinkedFilesLength()
+    {
+        // A partial file that is a link (a download area moved to a bigger disk and linked back): FileInfo.Length
+        // measured the 20-byte link text, so the Range asked for bytes=20- while the bytes went to the end of the
+        // linked file, and the hash check then threw the download away.
+        byte[] data = Payload(200_000);
+        await using var server = new LoopbackHttpServer(r => LoopbackResponse.Content(data, r));
+        using var dir = new TempDirectory();
+        using var downloader = new FileDownloader(Fast);
+        string dest = dir.Combine("file.bin");
+        Directory.CreateDirectory(dir.Combine("big-disk"));
+        await File.WriteAllBytesAsync(dir.Combine("big-disk", "file.part"), data[..70_000]);
+        File.CreateSymbolicLink(dest + ".part", "big-disk/file.part");
+
+        var result = await downloader.DownloadAsync(
+            new DownloadRequest(new Uri(server.BaseUrl + "/file.bin"), dest, "file.bin", data.Length, Sha(data)),
+            null, Bounded());
+
+        Assert.Equal("bytes=70000-", Assert.Single(server.Requests).Header("Range"));
+        Assert.Equal(70_000, result.ResumedFrom);
+        Assert.Equal(130_000, result.BytesTransferred);
+        Assert.Equal(data, await File.ReadAllBytesAsync(dest));
+        Assert.False(File.Exists(dest + ".part"));
+    }
+
+    [Fact]
     public async Task ServerIgnoringRangeRestartsFromZero()
     {
         byte[] data = Payload(50_000);

@@ -1,4 +1,5 @@
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Options;
 using KnPipeline.Stages.Models.Core;
 using KnPipeline.Tests.Support;
 using TorchSharp;
@@ -36,7 +37,7 @@ public class DtypeConversionTests
 
             int p = model.IsCausal ? 4 : 2;
             var query = new AttributionQuery("q", [1, 5, 9, 13, 7], model.IsCausal ? null : new int[5], p, [p], [11]);
-            using var ig = new IntegratedGradients(model, new AttributionSettings { Steps = 3 });
+            using var ig = new IntegratedGradients(model, new AttributionOptions { Steps = 3 });
             var r = ig.Run([query])[0];
             Assert.False(r.NonFinite, family);
         }

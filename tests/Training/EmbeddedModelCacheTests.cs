@@ -46,6 +46,24 @@ public sealed class EmbeddedModelCacheTests : IDisposable
     }
 
     [Fact]
+    public void AnEntryOfLinksIsCompleteOnlyWhileTheirFilesExist()
+    {
+        string files = _tmp.Sub("files"), entry = _tmp.Sub("entry");
+        Directory.CreateDirectory(files);
+        Directory.CreateDirectory(entry);
+        foreach (string name in new[] { "training.json", "model.safetensors" })
+        {
+            File.WriteAllText(Path.Combine(files, name), "{}");
+            File.CreateSymbolicLink(Path.Combine(entry, name), Path.Combine("..", "files", name));
+        }
+        Assert.True(EmbeddedModel.IsComplete(entry));
+
+        // File.Exists would still say yes for the dangling link, and the run would fail loading instead of retraining.
+        File.Delete(Path.Combine(files, "model.safetensors"));
+        Assert.False(EmbeddedModel.IsComplete(entry));
+    }
+
+    [Fact]
     public void TheKeyFollowsOptionsAndDataButNotTheCacheFolder()
     {
         var scope = EmbeddedTrainingScope.Full;

@@ -37,8 +37,10 @@ public sealed record ModelConfig
 
     public static ModelConfig Load(string path)
     {
-        if (!File.Exists(path))
-            throw new ModelLoadException($"{path}: config.json not found");
+        if (!LinkedFiles.Exists(path))
+            throw new ModelLoadException(LinkedFiles.IsDangling(path)
+                ? LinkedFiles.NotFound(path).Message
+                : $"{path}: config.json not found");
         JsonObject o;
         try
         {

@@ -24,10 +24,27 @@ public sealed class SafetensorsFile : IDisposable
     public SafetensorsFile(string path)
     {
         Path = path;
-        long length = new FileInfo(path).Length;
+        // The length is that of the opened file, not of the path: in a Hugging Face cache the path is a symlink to
+        // ../../blobs/<sha256>, and FileInfo.Length of the link is 76 bytes (the link text), which made every
+        // cached checkpoint fail with "header length ... does not fit a file of 76 bytes". Measuring and mapping
+        // one open handle also cannot disagree if the file is replaced between the two.
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (FileNotFoundException) when (LinkedFiles.IsDangling(path))
+        {
+            throw new ModelLoadException(LinkedFiles.NotFound(path).Message);
+        }
+        long length = stream.Length;
         if (length < 8)
+        {
+            stream.Dispose();
             throw new ModelLoadException($"{path}: too short for a safetensors file ({length} bytes)");
-        _map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        }
+        _map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None,
+            leaveOpen: false);
         _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         long n = _view.ReadInt64(0);
         if (n <= 0 || 8 + n > length)

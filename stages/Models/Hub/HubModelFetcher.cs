@@ -116,8 +116,10 @@ public sealed class HubModelFetcher(HubClient client, DownloadProgress? progress
 
     private bool IsCached(HubModelReference model, HubFileMetadata meta)
     {
-        var blob = new FileInfo(_cache.BlobPath(model, meta.Etag));
-        return blob.Exists && (meta.Size == null || blob.Length == meta.Size);
+        // Through links: a blob moved to another disk and linked back is still cached (FileInfo.Length would be
+        // the link's own length, never the size, and the blob would be downloaded again over the link).
+        var blob = LinkedFiles.Target(_cache.BlobPath(model, meta.Etag));
+        return blob != null && (meta.Size == null || blob.Length == meta.Size);
     }
 
     private static IEnumerable<string> ReadShards(string indexPath)

@@ -68,23 +68,16 @@ public static class ModelLocator
             ?? throw new HubException($"{model} is not in the Hugging Face cache {cache.Root} (looked for " +
                                       $"{Path.Combine(cache.RepoDir(model), "refs", model.Revision)}); {hint}");
         string dir = cache.SnapshotDir(model, commit);
+        // LinkedFiles, not File.Exists: a snapshot link whose blob was deleted exists, but no loader could open it.
         string? missing =
-            !Resolves(Path.Combine(dir, HubModelFetcher.ConfigFile)) ? HubModelFetcher.ConfigFile
-            : !Resolves(Path.Combine(dir, HubModelFetcher.WeightsFile)) &&
-              !Resolves(Path.Combine(dir, HubModelFetcher.WeightsIndexFile))
+            !LinkedFiles.Exists(Path.Combine(dir, HubModelFetcher.ConfigFile)) ? HubModelFetcher.ConfigFile
+            : !LinkedFiles.Exists(Path.Combine(dir, HubModelFetcher.WeightsFile)) &&
+              !LinkedFiles.Exists(Path.Combine(dir, HubModelFetcher.WeightsIndexFile))
                 ? $"{HubModelFetcher.WeightsFile} (or {HubModelFetcher.WeightsIndexFile})"
                 : null;
         if (missing != null)
             throw new HubException($"{model}: the cached snapshot {dir} has no {missing} (or its blob is missing); {hint}");
         return new ModelLocation(dir, commit, model.RepoId);
-    }
-
-    /// <summary>True when the file exists, following symlinks: File.Exists is also true for a snapshot link whose
-    /// blob was deleted, which a loader could not open.</summary>
-    private static bool Resolves(string path)
-    {
-        var info = new FileInfo(path);
-        return info.LinkTarget == null ? info.Exists : info.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true };
     }
 
     private static ModelLocation? TryFromCache(HubModelReference model, HubSettings settings)

@@ -14,8 +14,16 @@ public static class TokenizerFactory
     public static IReadOnlyList<string> KnownFiles { get; } =
         ["tokenizer.json", "vocab.json + merges.txt", "vocab.txt", "tokenizer.model"];
 
+    // Every file FromModelFolder may read, tokenizer and configuration alike.
+    private static readonly string[] ReadFiles =
+    [
+        "tokenizer.json", "vocab.json", "merges.txt", "vocab.txt", "tokenizer.model", "tokenizer_config.json",
+        "special_tokens_map.json", "config.json",
+    ];
+
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="FileNotFoundException">No tokenizer file: the message names the folder and the files.</exception>
+    /// <exception cref="FileNotFoundException">No tokenizer file: the message names the folder and the files; or a
+    /// file is a dangling link: the message names it and its target.</exception>
     /// <exception cref="InvalidDataException">A tokenizer or config file is malformed: the message names it.</exception>
     public static ITextTokenizer FromModelFolder(string dir)
     {
@@ -23,6 +31,11 @@ public static class TokenizerFactory
         if (!Directory.Exists(full))
             throw new DirectoryNotFoundException($"Tokenizer folder '{full}' does not exist");
         string F(string name) => Path.Combine(full, name);
+        // File.Exists is true for a snapshot link whose blob was deleted; reading it would fail with "Could not find
+        // file" on a name that ls lists. Say which link dangles, before a tokenizer is chosen by the files present.
+        foreach (string name in ReadFiles)
+            if (LinkedFiles.IsDangling(F(name)))
+                throw LinkedFiles.NotFound(F(name));
 
         var config = TokenizerFolderConfig.Read(full);
         if (File.Exists(F("tokenizer.json")))

@@ -1,4 +1,4 @@
-namespace KnPipeline.Stages.Options;
+namespace KnPipeline.Stages.Attribution;
 
 /// <summary>
 /// The function F whose gradient is integrated (<c>attribution.objective</c>): target probability or its log.

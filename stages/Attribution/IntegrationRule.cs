@@ -1,8 +1,8 @@
-namespace KnPipeline.Stages.Options;
+namespace KnPipeline.Stages.Attribution;
 
 /// <summary>
 /// Quadrature rule of integrated gradients (<c>attribution.rule</c>); DESIGN.md §2 gives the nodes and weights of
-/// each.
+/// each. <see cref="IgRule"/> turns the fixed rules into points; <see cref="AdaptivePath"/> runs the adaptive one.
 /// </summary>
 public enum IntegrationRule
 {
@@ -17,4 +17,10 @@ public enum IntegrationRule
 
     /// <summary>α_k = (1+x_k)/2, w_k = v_k/2 from the m-point Gauss–Legendre nodes x and weights v.</summary>
     GaussLegendre,
+
+    /// <summary>
+    /// Composite 5-point Gauss–Lobatto panels, bisected per (query, layer) path until the relative completeness gap
+    /// is at most <c>attribution.tolerance</c> or <c>attribution.max_steps</c> points are spent; ignores steps.
+    /// </summary>
+    Adaptive,
 }

@@ -1,4 +1,4 @@
-namespace KnPipeline.Stages.Options;
+namespace KnPipeline.Stages.Attribution;
 
 /// <summary>
 /// How IG is computed (<c>attribution.algorithm</c>): fast re-runs only the layers above l from cached states; naive
