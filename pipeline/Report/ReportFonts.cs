@@ -55,7 +55,8 @@ public static class ReportFonts
     /// <summary>How many characters of <paramref name="text"/> the registered family can draw.</summary>
     public static int Glyphs(string family, string text)
     {
-        using var typeface = Fonts.GetTypeface(family, false, false);
+        // ScottPlot caches the typeface and draws with it later: disposing it here crashed the process.
+        var typeface = Fonts.GetTypeface(family, false, false);
         if (typeface.GlyphCount == 0)
             return 0;
         return typeface.GetGlyphs(text).Count(g => g != 0);

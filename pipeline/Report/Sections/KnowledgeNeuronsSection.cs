@@ -94,21 +94,23 @@ public sealed class KnowledgeNeuronsSection : IReportSection
     private static void Heatmaps(ReportContext ctx, SectionWriter w)
     {
         // The choice rule, in SQL: per relation, the fact with the most correctly answered (top-1) attributed
-        // queries; ties go to the smaller fact id.
+        // queries, then the most attributed queries (under `localize: all` a small model may answer none), then the
+        // smaller fact id.
         var chosen = ctx.Tables.Rows($"""
             SELECT relation, fact_id, n FROM (
                 SELECT relation, fact_id, count(*) FILTER (WHERE target_rank = 0) AS n,
-                       row_number() OVER (PARTITION BY relation ORDER BY n DESC, fact_id) AS k
+                       row_number() OVER (PARTITION BY relation ORDER BY n DESC, count(*) DESC, fact_id) AS k
                 FROM attributions WHERE NOT non_finite GROUP BY relation, fact_id)
-            WHERE k = 1 AND n > 0 ORDER BY relation LIMIT {HeatmapFacts}
+            WHERE k = 1 ORDER BY relation LIMIT {HeatmapFacts}
             """);
         if (chosen.Count == 0)
         {
-            w.Text("No heatmaps: no attributed query was answered correctly.");
+            w.Text("No heatmaps: every attributed query has a non-finite result.");
             return;
         }
         w.Text($"Heatmaps: for each relation (at most {HeatmapFacts}, in relation order), the fact with the most " +
-               "correctly answered attributed queries (ties: the smaller fact id), all its attributed queries side by " +
+               "correctly answered attributed queries (ties: the most attributed queries, then the smaller fact id), " +
+               "all its attributed queries side by " +
                $"side across templates and languages, against the {HeatmapNeurons} neurons with the largest " +
                "attribution summed over those queries; each query's row is divided by its own maximum attribution.");
         // One scan for all chosen facts: the full vectors are most of the table's bytes.
