@@ -33,8 +33,9 @@ public static class Plots
         plot.Axes.Margins(bottom: 0);
         if (yMax is { } top)
             plot.Axes.SetLimitsY(0, top);
+        // Beside the data area, where it hides no bar.
         if (series.Length > 1)
-            plot.ShowLegend(Alignment.UpperRight);
+            plot.ShowLegend(Edge.Right);
         Finish(plot, path, title, xLabel, yLabel, width, height);
     }
 
@@ -107,7 +108,7 @@ public static class Plots
             axis.TickLabelStyle.Rotation = -45;
             axis.TickLabelStyle.Alignment = Alignment.MiddleRight;
             // Room for the slanted labels, or the axis title is drawn over them.
-            axis.MinimumSize = 20 + 6.5f * labels.Max(l => l.Length);
+            axis.MinimumSize = 30 + 5f * labels.Max(l => l.Length);
         }
     }
 

@@ -58,25 +58,31 @@ public sealed class TokenizationSection : IReportSection
             foreach (var r in ctx.Tables.Rows("SELECT language, stage || ': ' || reason, count(*) FROM quarantine " +
                                               "GROUP BY ALL ORDER BY ALL"))
                 counts[((string)r[0]!, (string)r[1]!)] = Convert.ToInt64(r[2]);
-        var skipped = ctx.Totals;
+        // Expansion skips whole templates before any query exists; the markers count them per reason for the run.
+        var runSkips = new System.Text.Json.Nodes.JsonObject();
+        ctx.Totals.AddCounters(runSkips);
+        var reasons = runSkips.Where(kv => kv.Key.StartsWith("skipped_", StringComparison.Ordinal)).ToList();
+        w.Text(reasons.Count == 0 ? "Query expansion skipped no template."
+            : "Skipped by query expansion (whole run; the chunk markers count these per reason, not per language): " +
+              string.Join(", ", reasons.Select(kv => $"{kv.Value} `{kv.Key["skipped_".Length..]}`")) + ".");
         if (counts.Count == 0)
         {
-            w.Text("Every expanded query was tokenized: none was skipped or quarantined.");
+            w.Text("Tokenization skipped and quarantined no query, in any language.");
             return;
         }
         var data = new FigureData("language", "reason", "queries");
         foreach (var ((lang, reason), n) in counts)
             data.Add(lang, reason, n);
         var langs = counts.Keys.Select(k => k.Language).Distinct().Order(StringComparer.Ordinal).ToArray();
-        var reasons = counts.Keys.Select(k => k.Reason).Distinct().Order(StringComparer.Ordinal).ToArray();
-        var values = new double[langs.Length, reasons.Length];
+        var why = counts.Keys.Select(k => k.Reason).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var values = new double[langs.Length, why.Length];
         for (int l = 0; l < langs.Length; l++)
-            for (int r = 0; r < reasons.Length; r++)
-                values[l, r] = counts.GetValueOrDefault((langs[l], reasons[r]));
+            for (int r = 0; r < why.Length; r++)
+                values[l, r] = counts.GetValueOrDefault((langs[l], why[r]));
         w.Figure("tokenization_not_attributed", "Queries that never reached the model, per language and reason: " +
                  "templates a causal LM cannot use (the subject comes after the object) and quarantined records.",
             data, path => Plots.GroupedBars(path, "Queries not attributed, by reason", "language", "queries",
-                langs.Select(LanguageNames.Of).ToArray(), reasons, values));
+                langs.Select(LanguageNames.Of).ToArray(), why, values));
     }
 
     private static double[,] Column(double[] v)
