@@ -3,34 +3,33 @@ using KnPipeline.Stages.Records;
 
 namespace KnPipeline.Export;
 
-/// <summary>Reads every part of a run table (all languages and shards) as typed records, with each table's sort key.</summary>
+/// <summary>Reads every part of a run table (all partitions and shards) as records, for export and the report.
+/// </summary>
 public static class TableReader
 {
-    public sealed record Table(string Name, Func<RunFolder, IAsyncEnumerable<object>> Read, Func<object, string> Key);
-
-    public static readonly IReadOnlyDictionary<string, Table> Tables = new Dictionary<string, Table>
+    /// <summary>The table's records, part after part in the run folder's stable order.</summary>
+    public static async IAsyncEnumerable<object> ReadAll(RunFolder run, TableDef table)
     {
-        ["queries"] = Make("queries", QueryRecordSchema.Instance, r => r.QueryId),
-        ["tokenized"] = Make("tokenized", TokenizedQueryRecordSchema.Instance, r => r.QueryId),
-        ["attributions"] = Make("attributions", AttributionRecordSchema.Instance, r => r.QueryId),
-        ["kn_sets"] = Make("kn_sets", KnSetRecordSchema.Instance, r => r.QueryId),
-        ["quarantine"] = Make("quarantine", QuarantineRecordSchema.Instance, r => $"{r.Source}\u0000{r.Line:D9}\u0000{r.RecordId}\u0000{r.Reason}\u0000{r.Stage}"),
-    };
-
-    private static Table Make<T>(string name, IRecordSchema<T> schema, Func<T, string> key) where T : notnull =>
-        new(name, run => ReadAll(run, name, schema), o => key((T)o));
-
-    private static async IAsyncEnumerable<object> ReadAll<T>(RunFolder run, string table, IRecordSchema<T> schema) where T : notnull
-    {
-        foreach (var part in run.Parts(table))
-            await foreach (var r in PartReader.ReadAsync(part, schema))
+        foreach (var part in run.Parts(table.Name))
+            await foreach (var r in table.ReadAsync(part))
                 yield return r;
     }
 
-    public static async Task<long> CountAsync(RunFolder run, string table)
+    /// <summary>The table's records sorted by its key, the order <c>export</c> prints them in.</summary>
+    public static async Task<List<object>> ReadSortedAsync(RunFolder run, TableDef table)
+    {
+        var rows = new List<object>();
+        await foreach (var r in ReadAll(run, table))
+            rows.Add(r);
+        // Stable, so records with equal keys keep the parts' order.
+        return rows.OrderBy(table.SortKeyOf, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Row count from the part footers, without reading a value.</summary>
+    public static async Task<long> CountAsync(RunFolder run, TableDef table)
     {
         long n = 0;
-        foreach (var part in run.Parts(table))
+        foreach (var part in run.Parts(table.Name))
         {
             await using var r = await Parquet.ParquetReader.CreateAsync(part);
             for (int i = 0; i < r.RowGroupCount; i++)

@@ -1,81 +1,63 @@
 using KnPipeline.Runs;
-using KnPipeline.Stages.Attribution;
 using KnPipeline.Stages.Records;
 
 namespace KnPipeline.Graph;
 
 /// <summary>
-/// Writes one finished chunk: a part file per table and language (records sorted by key, so the bytes depend only on
-/// the work), then the chunk's done marker. Parts are written under a temporary name and renamed (PartWriter), and
-/// the marker comes last, so a crash at any point leaves either a whole chunk or one that is redone.
+/// Writes one finished chunk: a part file per table and partition (records sorted by the table's key, so the bytes
+/// depend only on the work), then the chunk's done marker. Parts are written under a temporary name and renamed
+/// (PartWriter), and the marker comes last, so a crash at any point leaves either a whole chunk or one that is redone.
+/// The tables and their layout come from <see cref="TableRegistry"/>; the chunk says which records it has.
 /// </summary>
-public sealed class ChunkWriter(RunFolder run, PartMetadata metadata, int rowGroupRows, double knThreshold, int topK, bool keepFull, int ffnWidth)
+public sealed class ChunkWriter(RunFolder run, PartMetadata metadata, int rowGroupRows)
 {
-    public async Task<ChunkMarker> WriteAsync(TokenizedChunk chunk, IReadOnlyList<(TokenizedQueryRecord Query, QueryAttribution Result)> attributed,
-                                              int notLocalized, CancellationToken ct)
+    public async Task<ChunkMarker> WriteAsync(ChunkResult result, CancellationToken ct)
     {
-        var expanded = chunk.Expanded;
-        var parts = new List<string>();
-        // A rerun of a chunk that crashed before its marker may find its earlier parts: they are replaced.
-        foreach (var table in RunFolder.Tables)
-            foreach (var dir in Directory.Exists(Path.Combine(run.Path, table)) ? Directory.GetDirectories(Path.Combine(run.Path, table)) : [])
-            {
-                string stale = Path.Combine(dir, $"part-{expanded.Chunk.Key}.parquet");
-                if (File.Exists(stale))
-                    File.Delete(stale);
-            }
-        var byQuery = expanded.Queries.ToDictionary(q => q.QueryId);
-        await WriteTable("queries", QueryRecordSchema.Instance, expanded.Queries, q => q.Language, q => q.QueryId, parts, expanded.Chunk.Key, ct);
-        await WriteTable("tokenized", TokenizedQueryRecordSchema.Instance, chunk.Tokenized, q => q.Language, q => q.QueryId, parts, expanded.Chunk.Key, ct);
-        var records = attributed.Select(a => ToRecord(a.Query, a.Result, byQuery[a.Query.QueryId].TemplateId)).ToList();
-        await WriteTable("attributions", AttributionRecordSchema.Instance, records, r => r.Language, r => r.QueryId, parts, expanded.Chunk.Key, ct);
-        var kns = attributed.Select(a => ToKnSet(a.Query, a.Result, byQuery[a.Query.QueryId].TemplateId)).ToList();
-        await WriteTable("kn_sets", KnSetRecordSchema.Instance, kns, r => r.Language, r => r.QueryId, parts, expanded.Chunk.Key, ct);
-        var quarantine = expanded.Quarantined.Concat(chunk.Quarantined).ToList();
-        await WriteTable("quarantine", QuarantineRecordSchema.Instance, quarantine, q => LanguageOf(q, byQuery), q => $"{q.Source}\u0000{q.Line:D9}\u0000{q.RecordId}\u0000{q.Reason}", parts, expanded.Chunk.Key, ct);
-        var marker = new ChunkMarker(expanded.Chunk.Key, expanded.Chunk.FactIds.ToArray(), expanded.Queries.Count, chunk.Tokenized.Count,
-            attributed.Count, quarantine.Count, parts.ToArray())
+        var expanded = result.Expanded;
+        string chunkKey = expanded.Chunk.Key;
+        var parts = await WritePartsAsync(chunkKey, result.Tables, ct);
+        var marker = new ChunkMarker(chunkKey, expanded.Chunk.FactIds.ToArray(), expanded.Queries.Count,
+            result.Chunk.Tokenized.Count, result.Attributions.Count, result.Quarantined.Count, parts)
         {
-            GapSketch = QuantileSketch.Of(attributed.SelectMany(a => a.Result.Layers.Select(l => l.Gap))),
+            GapSketch = QuantileSketch.Of(result.Attributions.SelectMany(a => a.LayerGap)),
             Skipped = expanded.Skipped,
-            NotLocalized = notLocalized,
-            TokenStats = chunk.TokenStats.ToArray(),
+            NotLocalized = result.NotLocalized,
+            TokenStats = result.Chunk.TokenStats.ToArray(),
         };
         marker.Write(run);
         return marker;
     }
 
-    private static string LanguageOf(QuarantineRecord q, Dictionary<string, QueryRecord> byQuery) =>
-        byQuery.TryGetValue(q.RecordId, out var query) ? query.Language : "unknown";
-
-    private async Task WriteTable<T>(string table, IRecordSchema<T> schema, IEnumerable<T> rows, Func<T, string> language,
-        Func<T, string> key, List<string> parts, string chunkKey, CancellationToken ct)
+    /// <summary>
+    /// Writes a chunk's records, a part per table and partition value, replacing parts an earlier attempt at the
+    /// chunk left; returns their paths relative to the run folder, in the order written.
+    /// </summary>
+    public async Task<string[]> WritePartsAsync(string chunkKey, IEnumerable<TableRows> tables, CancellationToken ct)
     {
-        foreach (var group in rows.GroupBy(language).OrderBy(g => g.Key, StringComparer.Ordinal))
+        DeleteStaleParts(chunkKey);
+        var parts = new List<string>();
+        foreach (var (table, rows) in tables)
+            foreach (var partition in table.Partitions(rows))
+            {
+                string path = run.PartPath(table.Name, partition.Key, chunkKey);
+                await table.WritePartAsync(path, partition, metadata, rowGroupRows, ct);
+                parts.Add(Path.GetRelativePath(run.Path, path));
+            }
+        return parts.ToArray();
+    }
+
+    /// <summary>A rerun of a chunk that crashed before its marker may find its earlier parts: they go.</summary>
+    private void DeleteStaleParts(string chunkKey)
+    {
+        foreach (var table in TableRegistry.All)
         {
-            string path = run.PartPath(table, group.Key, chunkKey);
-            await using var w = await PartWriter<T>.CreateAsync(path, schema, metadata, rowGroupRows, ct);
-            foreach (var r in group.OrderBy(key, StringComparer.Ordinal))
-                await w.WriteAsync(r);
-            await w.CompleteAsync();
-            parts.Add(Path.GetRelativePath(run.Path, path));
+            string dir = Path.Combine(run.Path, table.Name);
+            foreach (var partition in Directory.Exists(dir) ? Directory.GetDirectories(dir) : [])
+            {
+                string stale = Path.Combine(partition, $"part-{chunkKey}.parquet");
+                if (File.Exists(stale))
+                    File.Delete(stale);
+            }
         }
-    }
-
-    private AttributionRecord ToRecord(TokenizedQueryRecord q, QueryAttribution r, string templateId)
-    {
-        var top = KnSelection.TopKPerLayer(r, topK);
-        return new AttributionRecord(q.QueryId, q.FactId, q.Relation, q.Language, templateId, q.Split, r.FA, r.TargetProb, r.TargetRank,
-            r.NonFinite, r.Layers.Select(l => l.Layer).ToArray(), r.Layers.Select(l => l.FBaseline).ToArray(),
-            r.Layers.Select(l => l.Sum).ToArray(), r.Layers.Select(l => l.Gap).ToArray(),
-            top.Select(t => t.Layer).ToArray(), top.Select(t => t.Unit).ToArray(), top.Select(t => t.Score).ToArray(),
-            ffnWidth, keepFull ? r.Layers.SelectMany(l => l.Attributions).ToArray() : []);
-    }
-
-    private KnSetRecord ToKnSet(TokenizedQueryRecord q, QueryAttribution r, string templateId)
-    {
-        var (max, neurons) = KnSelection.Coarse(r, knThreshold);
-        return new KnSetRecord(q.QueryId, q.FactId, q.Relation, q.Language, templateId, knThreshold, max,
-            neurons.Select(n => n.Layer).ToArray(), neurons.Select(n => n.Unit).ToArray(), neurons.Select(n => n.Score).ToArray());
     }
 }

@@ -10,9 +10,9 @@ using Microsoft.Extensions.Logging;
 namespace KnPipeline.Graph;
 
 /// <summary>
-/// The Dataflow graph of one run: source → query expansion → tokenization → batch packer → attribution (device) →
-/// KN selection and Parquet sinks. Every block is bounded, so a full writer throttles the device and a busy device
-/// throttles tokenization, and memory does not grow with the benchmark. Blocks are linked with completion
+/// The Dataflow graph of one run: source → query expansion → tokenization → batch packer → attribution
+/// (device) → KN selection and Parquet sinks. Every block is bounded, so a full writer throttles the device and a
+/// busy device throttles tokenization, and memory does not grow with the benchmark. Blocks are linked with completion
 /// propagation; every block also cancels a shared token when it faults, which releases a producer blocked on a full
 /// head and makes the whole graph stop with the first real error (CONVENTIONS §2a).
 /// </summary>
@@ -54,13 +54,15 @@ public sealed class PipelineGraph(
 
     private static double Seconds(ref long ticks) => (double)Interlocked.Read(ref ticks) / Stopwatch.Frequency;
 
-    private static void AddSince(ref long total, long start) => Interlocked.Add(ref total, Stopwatch.GetTimestamp() - start);
+    private static void AddSince(ref long total, long start) =>
+        Interlocked.Add(ref total, Stopwatch.GetTimestamp() - start);
 
     public async Task RunAsync(IEnumerable<FactChunk> chunks, CancellationToken stoppingToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var ct = cts.Token;
-        ExecutionDataflowBlockOptions Cpu(int mdop) => new() { BoundedCapacity = capacity, MaxDegreeOfParallelism = mdop, CancellationToken = ct };
+        ExecutionDataflowBlockOptions Cpu(int mdop) =>
+            new() { BoundedCapacity = capacity, MaxDegreeOfParallelism = mdop, CancellationToken = ct };
         using var deviceThread = new SingleThreadScheduler("kn-device");
 
         var expand = new TransformBlock<FactChunk, ExpandedChunk>(chunk =>
@@ -115,26 +117,38 @@ public sealed class PipelineGraph(
             BoundedCapacity = 2, MaxDegreeOfParallelism = 1, TaskScheduler = deviceThread, CancellationToken = ct,
         });
 
-        var pending = new List<(TokenizedQueryRecord, QueryAttribution)>();
+        var attributions = new List<AttributionRecord>();
+        var knSets = new List<KnSetRecord>();
         int pendingNotLocalized = 0;
         var write = new ActionBlock<BatchResult>(async r =>
         {
-            pending.AddRange(r.Attributed);
+            long start = Stopwatch.GetTimestamp();
+            // The device stage ends with the last batch; selecting KNs and writing are not device time, and here
+            // they overlap the device's next batches.
+            var (a, k) = device.Selection.Run(r.Attributed);
+            attributions.AddRange(a);
+            knSets.AddRange(k);
             pendingNotLocalized += r.NotLocalized;
             if (!r.Batch.IsLast)
+            {
+                AddSince(ref _writeTicks, start);
                 return;
+            }
             var chunk = r.Batch.Chunk;
-            long start = Stopwatch.GetTimestamp();
-            // The device stage ends with the last batch; writing is not device time.
-            var marker = await writer.WriteAsync(chunk, pending.ToList(), pendingNotLocalized, ct);
-            pending.Clear();
+            var marker = await writer.WriteAsync(
+                new ChunkResult(chunk, attributions.ToList(), knSets.ToList(), pendingNotLocalized), ct);
+            attributions.Clear();
+            knSets.Clear();
             pendingNotLocalized = 0;
             AddSince(ref _writeTicks, start);
             // Handed on, not kept: a kept marker per chunk grows with the length of the run.
             onWritten(marker);
             Interlocked.Increment(ref _chunksWritten);
             progress.FactsDone(3, chunk.Expanded.Chunk.FactIds.Count);
-        }, new ExecutionDataflowBlockOptions { BoundedCapacity = capacity, MaxDegreeOfParallelism = 1, CancellationToken = ct });
+        }, new ExecutionDataflowBlockOptions
+        {
+            BoundedCapacity = capacity, MaxDegreeOfParallelism = 1, CancellationToken = ct,
+        });
 
         var link = new DataflowLinkOptions { PropagateCompletion = true };
         expand.LinkTo(tokenize, link);
@@ -165,7 +179,8 @@ public sealed class PipelineGraph(
         catch
         {
             // Report the first real error, not the cancellations it caused in the other blocks.
-            var errors = blocks.Where(b => b.Completion.IsFaulted).SelectMany(b => b.Completion.Exception!.Flatten().InnerExceptions)
+            var errors = blocks.Where(b => b.Completion.IsFaulted)
+                               .SelectMany(b => b.Completion.Exception!.Flatten().InnerExceptions)
                                .Where(e => e is not OperationCanceledException).ToList();
             if (errors.Count > 0)
                 throw new AggregateException("a pipeline stage failed", errors).Flatten().InnerExceptions[0];

@@ -8,16 +8,41 @@ namespace KnPipeline.Graph;
 public sealed record FactChunk(int Index, string Key, IReadOnlyList<string> FactIds, IReadOnlyList<FactRecord> Facts);
 
 /// <summary>A chunk after query expansion, with the queries it left out on purpose, by reason.</summary>
-public sealed record ExpandedChunk(FactChunk Chunk, IReadOnlyList<QueryRecord> Queries, IReadOnlyList<QuarantineRecord> Quarantined,
-    SortedDictionary<string, long> Skipped);
+public sealed record ExpandedChunk(FactChunk Chunk, IReadOnlyList<QueryRecord> Queries,
+    IReadOnlyList<QuarantineRecord> Quarantined, SortedDictionary<string, long> Skipped);
 
 /// <summary>A chunk after tokenization, with its tokenization counts per language.</summary>
 public sealed record TokenizedChunk(ExpandedChunk Expanded, IReadOnlyList<TokenizedQueryRecord> Tokenized,
     IReadOnlyList<QuarantineRecord> Quarantined, IReadOnlyList<LanguageTokenStats> TokenStats);
 
 /// <summary>One device batch of a chunk; the last one of its chunk carries <see cref="IsLast"/>.</summary>
-public sealed record DeviceBatch(TokenizedChunk Chunk, int Index, IReadOnlyList<TokenizedQueryRecord> Queries, bool IsLast);
+public sealed record DeviceBatch(TokenizedChunk Chunk, int Index, IReadOnlyList<TokenizedQueryRecord> Queries,
+    bool IsLast);
 
-/// <summary>What the device computed for a batch: the attributions of the localized queries, and the ranks of all.</summary>
-public sealed record BatchResult(DeviceBatch Batch, IReadOnlyList<(TokenizedQueryRecord Query, QueryAttribution Result)> Attributed,
-    int NotLocalized, double ComputeSeconds);
+/// <summary>What the device computed for a batch: the attributions of the localized queries, and how many were
+/// not localized.</summary>
+public sealed record BatchResult(DeviceBatch Batch,
+    IReadOnlyList<(TokenizedQueryRecord Query, QueryAttribution Result)> Attributed, int NotLocalized,
+    double ComputeSeconds);
+
+/// <summary>
+/// A finished chunk: the records every stage emitted for it, and the counters its marker keeps. The writer only
+/// writes <see cref="Tables"/>; it knows no table by name.
+/// </summary>
+public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<AttributionRecord> Attributions,
+    IReadOnlyList<KnSetRecord> KnSets, int NotLocalized)
+{
+    public ExpandedChunk Expanded => Chunk.Expanded;
+
+    public IReadOnlyList<QuarantineRecord> Quarantined { get; } = [.. Chunk.Expanded.Quarantined, .. Chunk.Quarantined];
+
+    /// <summary>The chunk's records by table, in registry order.</summary>
+    public IEnumerable<TableRows> Tables =>
+    [
+        TableRegistry.Queries.Rows(Expanded.Queries),
+        TableRegistry.Tokenized.Rows(Chunk.Tokenized),
+        TableRegistry.Attributions.Rows(Attributions),
+        TableRegistry.KnSets.Rows(KnSets),
+        TableRegistry.Quarantine.Rows(Quarantined),
+    ];
+}

@@ -29,10 +29,11 @@ public static class GraphPhase
             c.Attribution.Layers.Count > 0 ? c.Attribution.Layers : null,
             () => DatasetMean(run, inputs, plan, tokenizer));
         using var stage = new AttributionStage(loaded.Model, c.Attribution, c.Attribution.Target == AttributionTarget.AllTokens,
-            c.Attribution.Localize == LocalizeMode.Correct, loaded.PadId, c.Attribution.BatchRows, baselines);
+            c.Attribution.Localize == LocalizeMode.Correct, loaded.PadId, c.Attribution.BatchRows,
+            new KnSelectionStage(c.Attribution.KnThreshold, c.Attribution.TopK, c.Attribution.KeepFull,
+                loaded.Model.FfnWidth), baselines);
         var packer = new BatchPacker(c.Attribution.BatchRows, c.Attribution.BatchTokens);
-        var writer = new ChunkWriter(run, metadata, c.Pipeline.RowGroupRows, c.Attribution.KnThreshold,
-            c.Attribution.TopK, c.Attribution.KeepFull, loaded.Model.FfnWidth);
+        var writer = new ChunkWriter(run, metadata, c.Pipeline.RowGroupRows);
         int parallelism = c.Pipeline.TokenizeParallelism > 0 ? c.Pipeline.TokenizeParallelism : Environment.ProcessorCount;
         long written = 0;
         var progress = new ProgressReporter(plan.ShardFacts, plan.DoneFacts, log,

@@ -11,14 +11,11 @@ public static class LoadQuarantinePart
     public static async Task WriteAsync(RunFolder run, ShardSpec shard, QuarantineLog q, PartMetadata metadata,
         CancellationToken ct)
     {
-        string path = run.PartPath("quarantine", "unknown", "load");
+        string path = run.PartPath(TableRegistry.Quarantine.Name, "unknown", "load");
         if (shard.Index != 0 || File.Exists(path) || q.Records.Count == 0)
             return;
-        await using var w = await PartWriter<QuarantineRecord>.CreateAsync(path, QuarantineRecordSchema.Instance, metadata,
-            ct: ct);
-        foreach (var r in q.Records.OrderBy(r => r.Source, StringComparer.Ordinal).ThenBy(r => r.Line)
-                     .ThenBy(r => r.Reason, StringComparer.Ordinal))
-            await w.WriteAsync(r, ct);
-        await w.CompleteAsync(ct);
+        // Sorted by the table's one key, as every other part; PartWriter.DefaultRowGroupSize rows per group.
+        await TableRegistry.Quarantine.WritePartAsync(path, q.Records, metadata, PartWriter<QuarantineRecord>.DefaultRowGroupSize,
+            ct);
     }
 }

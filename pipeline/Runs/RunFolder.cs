@@ -10,8 +10,6 @@ namespace KnPipeline.Runs;
 /// </summary>
 public sealed class RunFolder
 {
-    public static readonly string[] Tables = ["queries", "tokenized", "attributions", "kn_sets", "quarantine"];
-
     public RunFolder(string path)
     {
         Path = System.IO.Path.GetFullPath(path);

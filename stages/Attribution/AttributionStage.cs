@@ -9,6 +9,8 @@ namespace KnPipeline.Stages.Attribution;
 /// The device stage as a plain class: turns tokenized queries into attribution queries (first-token or teacher-forced
 /// all-token targets), keeps only those the model answers correctly when <c>localize: correct</c> (the gold first
 /// token is the top-1 prediction, DESIGN §2), and runs integrated gradients with out-of-memory halving.
+/// <see cref="Selection"/> turns its results into the records the run keeps; the graph calls it on the writer's
+/// side, so the device thread only computes.
 /// </summary>
 public sealed class AttributionStage : IDisposable
 {
@@ -20,10 +22,12 @@ public sealed class AttributionStage : IDisposable
     private readonly BatchPacker _oom;
     private readonly Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?> _baselines;
 
-    public AttributionStage(TransformerLM model, AttributionOptions settings, bool allTokens, bool onlyCorrect, int padId,
-                            int rowBudget, Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?>? baselines = null)
+    public AttributionStage(TransformerLM model, AttributionOptions settings, bool allTokens, bool onlyCorrect,
+                            int padId, int rowBudget, KnSelectionStage selection,
+                            Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?>? baselines = null)
     {
         _model = model;
+        Selection = selection;
         _ig = new IntegratedGradients(model, settings, padId);
         _allTokens = allTokens;
         _onlyCorrect = onlyCorrect;
@@ -33,6 +37,9 @@ public sealed class AttributionStage : IDisposable
     }
 
     public IntegratedGradients Engine => _ig;
+
+    /// <summary>Makes the attribution and KN-set records of what <see cref="Run"/> attributed.</summary>
+    public KnSelectionStage Selection { get; }
 
     /// <summary>Device rows one query costs (for the batch packer).</summary>
     public int RowsPerQuery => _ig.RowsPerQuery;
@@ -45,15 +52,20 @@ public sealed class AttributionStage : IDisposable
             int p = t.InputIds.Length - 1;
             // Teacher forcing: the gold object tokens (never the argmax) follow the prompt.
             var ids = _allTokens ? t.InputIds.Concat(t.TargetIds[..^1]).ToArray() : t.InputIds;
-            return new AttributionQuery(t.QueryId, ids, null, p, Enumerable.Range(p, targets.Length).ToArray(), targets);
+            return new AttributionQuery(t.QueryId, ids, null, p, Enumerable.Range(p, targets.Length).ToArray(),
+                targets);
         }
         int[] positions = _allTokens ? t.PredictionPositions : [t.PredictionPositions[0]];
-        return new AttributionQuery(t.QueryId, t.InputIds, t.TokenTypeIds.Length == t.InputIds.Length ? t.TokenTypeIds : null,
+        return new AttributionQuery(t.QueryId, t.InputIds,
+            t.TokenTypeIds.Length == t.InputIds.Length ? t.TokenTypeIds : null,
             positions[0], positions, targets);
     }
 
-    /// <summary>Attributes a batch; returns the attributed queries in input order and how many were not localized.</summary>
-    public (List<(TokenizedQueryRecord Query, QueryAttribution Result)> Attributed, int NotLocalized) Run(IReadOnlyList<TokenizedQueryRecord> batch)
+    /// <summary>
+    /// Attributes a batch; returns the attributed queries in input order and how many were not localized.
+    /// </summary>
+    public (List<(TokenizedQueryRecord Query, QueryAttribution Result)> Attributed, int NotLocalized) Run(
+        IReadOnlyList<TokenizedQueryRecord> batch)
     {
         if (batch.Count == 0)
             return ([], 0);
@@ -72,7 +84,9 @@ public sealed class AttributionStage : IDisposable
         using var _ = no_grad();
         var device = _model.HeadWeight.device;
         var inputs = ForwardInputs.FromRows(qs.Select(q => q.InputIds).ToList(), _padId, device,
-            _model.IsCausal || qs.All(q => q.TokenTypeIds is null) ? null : qs.Select(q => q.TokenTypeIds ?? new int[q.InputIds.Length]).ToList());
+            _model.IsCausal || qs.All(q => q.TokenTypeIds is null)
+                ? null
+                : qs.Select(q => q.TokenTypeIds ?? new int[q.InputIds.Length]).ToList());
         var pos = tensor(qs.Select(q => (long)q.TargetPositions[0]).ToArray(), device: device);
         var top = _model.Logits(inputs, pos).argmax(1).cpu().data<long>().ToArray();
         return qs.Select((q, i) => top[i] == q.TargetIds[0]).ToArray();

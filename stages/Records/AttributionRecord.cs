@@ -25,9 +25,22 @@ public sealed record AttributionRecord(
     int[] TopUnit,
     float[] TopScore,
     int FfnWidth,
-    float[] Attributions)
+    float[] Attributions) : IQueryKeyed
 {
-    public const string SchemaVersion = "attribution/1";
+    /// <summary>attribution/2 added the per-layer rule, points and tolerance columns; /1 parts read them as empty.</summary>
+    public const string SchemaVersion = "attribution/2";
+
+    /// <summary>Per layer, the integration rule used (<c>adaptive</c> or a fixed rule's name).</summary>
+    public string[] LayerRule { get; init; } = [];
+
+    /// <summary>Per layer, the integration points actually used (m for a fixed rule).</summary>
+    public int[] LayerPoints { get; init; } = [];
+
+    /// <summary>
+    /// Per layer, whether |gap| / |F(a) − F(b)| met <c>attribution.tolerance</c>; a path that misses it is kept and
+    /// flagged here, never dropped.
+    /// </summary>
+    public bool[] LayerToleranceMet { get; init; } = [];
 }
 
 /// <summary>
@@ -44,7 +57,7 @@ public sealed record KnSetRecord(
     double MaxScore,
     int[] Layer,
     int[] Unit,
-    float[] Score)
+    float[] Score) : IQueryKeyed
 {
     public const string SchemaVersion = "kn_set/1";
 }

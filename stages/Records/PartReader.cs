@@ -10,12 +10,12 @@ namespace KnPipeline.Stages.Records;
 public static class PartReader
 {
     /// <summary>Yields every row group of the file as an array of records.</summary>
-    /// <exception cref="InvalidDataException">The file's <c>kn.schema_version</c> is not the schema's.</exception>
+    /// <exception cref="InvalidDataException">The schema does not read the file's <c>kn.schema_version</c>.</exception>
     public static async IAsyncEnumerable<T[]> ReadRowGroupsAsync<T>(string path, IRecordSchema<T> schema,
         [EnumeratorCancellation] CancellationToken ct = default)
     {
         await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: ct);
-        CheckVersion(path, reader.CustomMetadata, schema.SchemaVersion);
+        CheckVersion(path, reader.CustomMetadata, schema);
         for (int i = 0; i < reader.RowGroupCount; i++)
         {
             using var rg = reader.OpenRowGroupReader(i);
@@ -40,12 +40,14 @@ public static class PartReader
         return new Dictionary<string, string>(reader.CustomMetadata, StringComparer.Ordinal);
     }
 
-    private static void CheckVersion(string path, IReadOnlyDictionary<string, string> metadata, string expected)
+    private static void CheckVersion<T>(string path, IReadOnlyDictionary<string, string> metadata,
+        IRecordSchema<T> schema)
     {
         if (!metadata.TryGetValue(PartMetadata.SchemaVersionKey, out string? found))
-            throw new InvalidDataException($"{path}: no {PartMetadata.SchemaVersionKey} in the footer; not a kn part file");
-        if (found != expected)
             throw new InvalidDataException(
-                $"{path}: {PartMetadata.SchemaVersionKey} is '{found}', this reader expects '{expected}'");
+                $"{path}: no {PartMetadata.SchemaVersionKey} in the footer; not a kn part file");
+        if (!schema.Reads(found))
+            throw new InvalidDataException(
+                $"{path}: {PartMetadata.SchemaVersionKey} is '{found}', this reader expects '{schema.SchemaVersion}'");
     }
 }

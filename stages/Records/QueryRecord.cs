@@ -28,7 +28,7 @@ public sealed record QueryRecord(
     string? Prompt,
     string Object,
     int ObjectStart,
-    bool SubjectFirst)
+    bool SubjectFirst) : IQueryKeyed
 {
     /// <summary>Version of this record's Parquet schema, written as <c>kn.schema_version</c>.</summary>
     public const string SchemaVersion = "query/1";
@@ -36,4 +36,7 @@ public sealed record QueryRecord(
     /// <summary>The query id: <c>fact_id|language|template_id</c>.</summary>
     public static string MakeId(string factId, string language, string templateId) =>
         string.Concat(factId, "|", language, "|", templateId);
+
+    /// <summary>The language of a query id made by <see cref="MakeId"/>; null for any other id.</summary>
+    public static string? LanguageOfId(string id) => id.Split('|') is [_, var language, _] ? language : null;
 }

@@ -9,12 +9,15 @@ namespace KnPipeline.Stages.Records;
 /// <param name="FactId">The fact's id.</param>
 /// <param name="Relation">Relation id.</param>
 /// <param name="Language">Language code.</param>
+/// <param name="TemplateId">The template's id (version 2; parts of version 1 read it as empty).</param>
 /// <param name="Split">The template's split.</param>
 /// <param name="ModelId">The model the ids belong to.</param>
 /// <param name="InputIds">Token ids fed to the model, with the model's special tokens.</param>
 /// <param name="TokenTypeIds">Segment ids for BERT-style models (all zero, one segment); empty for causal LMs.</param>
 /// <param name="PredictionPositions">Causal: [last index]. MLM: the index of every mask token.</param>
-/// <param name="TargetIds">The gold object's token ids as a continuation (leading space where the language has one).</param>
+/// <param name="TargetIds">
+/// The gold object's token ids as a continuation (leading space where the language has one).
+/// </param>
 /// <param name="ObjectTokens">Number of object tokens (= <see cref="TargetIds"/> length).</param>
 /// <param name="UnkTokens">Unknown-token ids among the input (masks excluded) and the target.</param>
 public sealed record TokenizedQueryRecord(
@@ -22,6 +25,7 @@ public sealed record TokenizedQueryRecord(
     string FactId,
     string Relation,
     string Language,
+    string TemplateId,
     string Split,
     string ModelId,
     int[] InputIds,
@@ -29,8 +33,8 @@ public sealed record TokenizedQueryRecord(
     int[] PredictionPositions,
     int[] TargetIds,
     int ObjectTokens,
-    int UnkTokens)
+    int UnkTokens) : IQueryKeyed
 {
     /// <summary>Version of this record's Parquet schema, written as <c>kn.schema_version</c>.</summary>
-    public const string SchemaVersion = "tokenized_query/1";
+    public const string SchemaVersion = "tokenized_query/2";
 }

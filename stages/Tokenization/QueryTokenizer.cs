@@ -115,8 +115,8 @@ public sealed class QueryTokenizer
         int counted = input.Length - (Kind == ModelKind.Masked ? positions.Length : 0) + target.Length;
         Diagnostics.Tokenized(query.Language, target.Length, counted, unknown);
         alsoInto?.Tokenized(query.Language, target.Length, counted, unknown);
-        return new TokenizedQueryRecord(query.QueryId, query.FactId, query.Relation, query.Language, query.Split,
-            ModelId, input, types, positions, target, target.Length, unknown);
+        return new TokenizedQueryRecord(query.QueryId, query.FactId, query.Relation, query.Language, query.TemplateId,
+            query.Split, ModelId, input, types, positions, target, target.Length, unknown);
     }
 
     private TokenizedQueryRecord? Reject(QueryRecord q, IQuarantine quarantine, TokenizationDiagnostics? alsoInto, string reason, string detail)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using KnPipeline.Cli;
 using KnPipeline.Runs;
+using KnPipeline.Stages.Records;
 using KnPipeline.Tests.Config;
 using KnPipeline.Tests.Support;
 using Xunit;
@@ -29,7 +30,7 @@ public class PipelineRunTests : IDisposable
     private static async Task<Dictionary<string, string>> ExportAll(string runDir)
     {
         var result = new Dictionary<string, string>();
-        foreach (var table in RunFolder.Tables)
+        foreach (var table in TableRegistry.Names)
         {
             var (code, stdout, err) = await Cli("export", runDir, table, "--format", "jsonl");
             Assert.True(code == 0, err);
@@ -67,7 +68,7 @@ public class PipelineRunTests : IDisposable
         Assert.True(code == 0, err);
         var ea = await ExportAll(a);
         var eb = await ExportAll(b);
-        foreach (var t in RunFolder.Tables)
+        foreach (var t in TableRegistry.Names)
             Assert.True(ea[t] == eb[t], $"table {t} differs between two runs of the same config");
 
         // 2 relations × 4 facts; every fact in 3 languages; 5+ subject-first templates each.
@@ -127,7 +128,7 @@ public class PipelineRunTests : IDisposable
         Assert.True(Directory.Exists(Path.Combine(killed, "set-aside")));
         var want = await ExportAll(reference);
         var got = await ExportAll(killed);
-        foreach (var t in RunFolder.Tables)
+        foreach (var t in TableRegistry.Names)
             Assert.True(want[t] == got[t], $"table {t}: resumed run differs from the uninterrupted one");
         // The summary adds up every chunk, not only those of the last session.
         AssertSameCounters(Path.Combine(reference, "summary.json"), Path.Combine(killed, "summary.json"));

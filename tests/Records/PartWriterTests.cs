@@ -13,8 +13,8 @@ public sealed class PartWriterTests : IDisposable
     private static async Task<List<T>> WriteAndReadAsync<T>(string path, IRecordSchema<T> schema, IEnumerable<T> rows,
         int rowGroupSize)
     {
-        await using (var w = await PartWriter<T>.CreateAsync(path, schema, new PartMetadata("hash-1", "gpt2: mlp.c_proj input"),
-                         rowGroupSize))
+        await using (var w = await PartWriter<T>.CreateAsync(path, schema,
+                         new PartMetadata("hash-1", "gpt2: mlp.c_proj input"), rowGroupSize))
         {
             await w.WriteAsync(rows);
             await w.CompleteAsync();
@@ -51,7 +51,8 @@ public sealed class PartWriterTests : IDisposable
             new("P19", "en", "P19_1", "[X] was born in [Y] .", "train"),
             new("P19", "ja", "P19_2", "[Y]は[X]の出身地です。", "heldout"),
         ];
-        Assert.Equal(templates, await WriteAndReadAsync(_dir.PathOf("t.parquet"), TemplateRecordSchema.Instance, templates, 10));
+        Assert.Equal(templates,
+            await WriteAndReadAsync(_dir.PathOf("t.parquet"), TemplateRecordSchema.Instance, templates, 10));
         QuarantineRecord[] bad =
         [
             new("facts/en.jsonl", 7, "f9", "data", "empty_object", "the object is empty"),
@@ -65,17 +66,21 @@ public sealed class PartWriterTests : IDisposable
     {
         QueryRecord[] queries =
         [
-            new("f1|en|t1", "f1", "P19", "en", "t1", "train", "Dante was born in [Y] .", "Dante was born in", "Florence", 18, true),
-            new("f1|en|t3", "f1", "P19", "en", "t3", "heldout", "[Y] is the birthplace of Dante .", null, "Florence", 0, false),
+            new("f1|en|t1", "f1", "P19", "en", "t1", "train", "Dante was born in [Y] .", "Dante was born in",
+                "Florence", 18, true),
+            new("f1|en|t3", "f1", "P19", "en", "t3", "heldout", "[Y] is the birthplace of Dante .", null, "Florence",
+                0, false),
         ];
-        Assert.Equal(queries, await WriteAndReadAsync(_dir.PathOf("queries.parquet"), QueryRecordSchema.Instance, queries, 50_000));
+        Assert.Equal(queries,
+            await WriteAndReadAsync(_dir.PathOf("queries.parquet"), QueryRecordSchema.Instance, queries, 50_000));
     }
 
     [Fact]
     public async Task TokenizedQueriesRoundTripAcrossSeveralRowGroups()
     {
-        var rows = Enumerable.Range(0, 7).Select(i => new TokenizedQueryRecord($"q{i}", $"f{i}", "P19", "en", "train",
-            "gpt2", Enumerable.Range(100, i + 1).ToArray(), i % 2 == 0 ? [] : new int[i + 1], [i], [7000 + i, 7001],
+        var rows = Enumerable.Range(0, 7).Select(i => new TokenizedQueryRecord($"q{i}", $"f{i}", "P19", "en", $"t{i}",
+            "train", "gpt2", Enumerable.Range(100, i + 1).ToArray(), i % 2 == 0 ? [] : new int[i + 1], [i],
+            [7000 + i, 7001],
             2, i % 3)).ToArray();
         string path = _dir.PathOf("tok.parquet");
         var back = await WriteAndReadAsync(path, TokenizedQueryRecordSchema.Instance, rows, 3);
@@ -113,7 +118,8 @@ public sealed class PartWriterTests : IDisposable
     public async Task RowsGoToATempFileAndTheFinalNameAppearsOnlyOnCompletion()
     {
         string path = _dir.PathOf("part-00001.parquet");
-        await using var w = await PartWriter<FactRecord>.CreateAsync(path, FactRecordSchema.Instance, new PartMetadata(""), 2);
+        await using var w =
+            await PartWriter<FactRecord>.CreateAsync(path, FactRecordSchema.Instance, new PartMetadata(""), 2);
         for (int i = 0; i < 5; i++)
             await w.WriteAsync(new FactRecord($"f{i}", "P19", "en", "s", "o", []));
         Assert.True(File.Exists(path + ".tmp"));
@@ -130,7 +136,8 @@ public sealed class PartWriterTests : IDisposable
     public async Task DisposingWithoutCompletingLeavesNoPartBehind()
     {
         string path = _dir.PathOf("aborted.parquet");
-        await using (var w = await PartWriter<FactRecord>.CreateAsync(path, FactRecordSchema.Instance, new PartMetadata(""), 1))
+        await using (var w =
+                     await PartWriter<FactRecord>.CreateAsync(path, FactRecordSchema.Instance, new PartMetadata(""), 1))
             await w.WriteAsync(new FactRecord("f1", "P19", "en", "s", "o", []));
         Assert.False(File.Exists(path));
         Assert.False(File.Exists(path + ".tmp"));
@@ -150,7 +157,8 @@ public sealed class PartWriterTests : IDisposable
     public async Task ReadingWithTheWrongSchemaNamesTheFileAndBothVersions()
     {
         string path = _dir.PathOf("facts.parquet");
-        await using (var w = await PartWriter<FactRecord>.CreateAsync(path, FactRecordSchema.Instance, new PartMetadata("")))
+        await using (var w =
+                     await PartWriter<FactRecord>.CreateAsync(path, FactRecordSchema.Instance, new PartMetadata("")))
             await w.CompleteAsync();
         var e = await Assert.ThrowsAsync<InvalidDataException>(async () =>
         {

@@ -1,0 +1,63 @@
+namespace KnPipeline.Stages.Records;
+
+/// <summary>
+/// Every table a run writes, each declared here once (<see cref="TableDef{T}"/>): the chunk writer, <c>export</c>,
+/// <c>export --list</c> and the report all take the list from here. Adding a table is a record file (the record and
+/// its schema) plus one line below. Tables register in declaration order, which is the order they are listed and
+/// written in.
+/// </summary>
+public static class TableRegistry
+{
+    // Declared before the tables: static fields initialize in text order, and each table registers itself.
+    private static readonly Lock Gate = new();
+    private static TableDef[] _all = [];
+
+    public static readonly TableDef<QueryRecord> Queries =
+        Register(new TableDef<QueryRecord>("queries", QueryRecordSchema.Instance, r => r.Language, r => r.QueryId));
+
+    public static readonly TableDef<TokenizedQueryRecord> Tokenized = Register(
+        new TableDef<TokenizedQueryRecord>("tokenized", TokenizedQueryRecordSchema.Instance, r => r.Language,
+            r => r.QueryId));
+
+    public static readonly TableDef<AttributionRecord> Attributions = Register(
+        new TableDef<AttributionRecord>("attributions", AttributionRecordSchema.Instance, r => r.Language,
+            r => r.QueryId));
+
+    public static readonly TableDef<KnSetRecord> KnSets =
+        Register(new TableDef<KnSetRecord>("kn_sets", KnSetRecordSchema.Instance, r => r.Language, r => r.QueryId));
+
+    /// <summary>
+    /// Bad input of the run's chunks, in the language of the query it came from (bad benchmark lines, found before
+    /// any query exists, are in <c>language=unknown</c>).
+    /// </summary>
+    public static readonly TableDef<QuarantineRecord> Quarantine = Register(
+        new TableDef<QuarantineRecord>("quarantine", QuarantineRecordSchema.Instance,
+            r => QueryRecord.LanguageOfId(r.RecordId) ?? "unknown",
+            r => $"{r.Source}\u0000{r.Line:D9}\u0000{r.RecordId}\u0000{r.Reason}\u0000{r.Stage}"));
+
+    /// <summary>Every registered table, in registration order.</summary>
+    public static IReadOnlyList<TableDef> All => Volatile.Read(ref _all);
+
+    public static IEnumerable<string> Names => All.Select(t => t.Name);
+
+    public static TableDef? Find(string name) => All.FirstOrDefault(t => t.Name == name);
+
+    /// <summary>
+    /// Adds a table (the built-in ones above; tests add their own the same way). Registering the same definition
+    /// again is a no-op; another table under a taken name is an error.
+    /// </summary>
+    public static TDef Register<TDef>(TDef table) where TDef : TableDef
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        lock (Gate)
+        {
+            if (_all.Contains(table))
+                return table;
+            if (_all.Any(t => t.Name == table.Name))
+                throw new ArgumentException($"a table named '{table.Name}' is already registered", nameof(table));
+            // Copy on write: readers take the array without the lock and never see it change under them.
+            Volatile.Write(ref _all, [.. _all, table]);
+            return table;
+        }
+    }
+}
