@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using KnPipeline.Report.Sections;
 using KnPipeline.Runs;
+using KnPipeline.Stages.Records;
 
 namespace KnPipeline.Report;
 
@@ -21,8 +22,8 @@ public static class ReportBuilder
         new KnowledgeNeuronsSection(),
     ];
 
-    /// <summary>The tables a report can read (a section lists those it needs).</summary>
-    public static readonly string[] Tables = [.. RunFolder.Tables, "predictions"];
+    /// <summary>The tables a report can read (a section lists those it needs): every registered one.</summary>
+    public static IEnumerable<string> Tables => TableRegistry.Names;
 
     public sealed record Result(string Dir, IReadOnlyList<string> Figures, double Seconds);
 

@@ -38,6 +38,10 @@ public sealed class RunTables : IDisposable
     /// <summary>True when the run has at least one part of the table.</summary>
     public bool Has(string table) => _present.Contains(table);
 
+    /// <summary>True when the table has the column in any of its parts (older parts may lack newer columns).</summary>
+    public bool HasColumn(string table, string column) =>
+        Has(table) && Rows($"SELECT count(*) FROM (DESCRIBE {table}) WHERE column_name = ?", column) is [[long n]] && n > 0;
+
     /// <summary>The rows of a query, each as an array of column values (DuckDB's CLR types; NULL as null).</summary>
     public List<object?[]> Rows(string sql, params object[] args)
     {

@@ -153,7 +153,7 @@ public class ReportTests : IDisposable
     private static async Task<List<T>> Records<T>(string run, string table)
     {
         var list = new List<T>();
-        await foreach (var r in TableReader.Tables[table].Read(new RunFolder(run)))
+        await foreach (var r in TableReader.ReadAll(new RunFolder(run), TableRegistry.Find(table)!))
             list.Add((T)r);
         return list;
     }

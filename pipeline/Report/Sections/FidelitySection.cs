@@ -17,36 +17,47 @@ public sealed class FidelitySection : IReportSection
     /// <summary>Half-decade bins of log10(relative gap), clamped to [1e-9, 1e3]: finer than the spread per layer.</summary>
     private const double BinWidth = 0.5, Low = -9, High = 3;
 
-    /// <summary>Every finite (query, layer) with its |gap| and relative gap, as SQL over the unnested lists.</summary>
-    private const string Gaps = """
+    /// <summary>
+    /// Every finite (query, layer) with its rule, integration points, |gap| and |F(a) − F(b)|, as SQL over the
+    /// unnested lists (zipped). Parts written before the per-layer rule existed give NULL, read as the config's.
+    /// </summary>
+    private static string Gaps(string rule, int steps, bool perLayerRule) => $"""
         WITH g AS (
-            SELECT unnest(layers) AS layer, abs(unnest(layer_gap)) AS gap, abs(f_a - unnest(layer_f_baseline)) AS delta
-            FROM attributions WHERE NOT non_finite)
+            SELECT layer, coalesce(rule, '{rule.Replace("'", "''")}') AS rule, coalesce(points, {steps}) AS points,
+                   abs(gap) AS gap, abs(f_a - fb) AS delta
+            FROM (SELECT unnest(layers) AS layer, unnest(layer_gap) AS gap, unnest(layer_f_baseline) AS fb,
+                         {(perLayerRule ? "unnest(layer_rule)" : "NULL")} AS rule,
+                         {(perLayerRule ? "unnest(layer_points)" : "NULL")} AS points, f_a
+                  FROM attributions WHERE NOT non_finite))
         """;
 
     public void Write(ReportContext ctx, SectionWriter w)
     {
         string rule = $"rule {ctx.Config("attribution.rule")}, m = {ctx.Config("attribution.steps")} steps, " +
                       $"objective {ctx.Config("attribution.objective")}, baseline {ctx.Config("attribution.baseline")}";
-        var q = ctx.Tables.Rows(Gaps + """
-            SELECT layer, count(*), median(gap), quantile_cont(gap, 0.9), max(gap),
+        string gaps = Gaps(ctx.Config("attribution.rule")?.ToString() ?? "?",
+            ctx.Config("attribution.steps")?.GetValue<int>() ?? 0, ctx.Tables.HasColumn("attributions", "layer_rule"));
+        var q = ctx.Tables.Rows(gaps + """
+            SELECT rule, points, layer, count(*), median(gap), quantile_cont(gap, 0.9), max(gap),
                    median(gap / nullif(delta, 0)), quantile_cont(gap / nullif(delta, 0), 0.9),
                    max(gap / nullif(delta, 0)), count(*) FILTER (WHERE delta = 0)
-            FROM g GROUP BY layer ORDER BY layer
+            FROM g GROUP BY rule, points, layer ORDER BY rule, points, layer
             """);
         long nonFinite = (long)ctx.Tables.Scalar("SELECT count(*) FROM attributions WHERE non_finite");
-        w.Text($"Completeness gap = Σᵢ attrᵢ − (F(a) − F(b)) per attributed query and layer ({rule}). The relative " +
+        w.Text($"Completeness gap = Σᵢ attrᵢ − (F(a) − F(b)) per attributed query and layer ({rule}; the table " +
+               "splits by the rule and number of points each (query, layer) used, which differ under the adaptive " +
+               "rule). The relative " +
                "gap divides |gap| by |F(a) − F(b)|; (query, layer) pairs with F(a) = F(b) are left out of it. " +
                $"{(nonFinite > 0 ? $"{nonFinite} queries with non-finite results are left out." : "No query had a non-finite result.")}" +
                (ctx.RunSummary?["completeness_gap_median"] is { } med ? $" The run's median |gap|: {med}." : ""));
-        w.Table(["layer", "(query, layer) pairs", "median |gap|", "90th pct |gap|", "max |gap|", "median relative",
+        w.Table(["rule", "points", "layer", "(query, layer) pairs", "median |gap|", "90th pct |gap|", "max |gap|", "median relative",
                  "90th pct relative", "max relative", "F(a) = F(b)"],
-            q.Select(r => new[] { r[0]!.ToString()!, r[1]!.ToString()! }
-                .Concat(r.Skip(2).Take(6).Select(v => v is null ? "–" : Convert.ToDouble(v).ToString("G3",
+            q.Select(r => new[] { r[0]!.ToString()!, r[1]!.ToString()!, r[2]!.ToString()!, r[3]!.ToString()! }
+                .Concat(r.Skip(4).Take(6).Select(v => v is null ? "–" : Convert.ToDouble(v).ToString("G3",
                     CultureInfo.InvariantCulture)))
-                .Append(r[8]!.ToString()!).ToArray()));
+                .Append(r[10]!.ToString()!).ToArray()));
 
-        var bins = ctx.Tables.Rows(Gaps + $"""
+        var bins = ctx.Tables.Rows(gaps + $"""
             , b AS (SELECT layer, least({High - BinWidth}, greatest({Low},
                         floor(log10(greatest(gap / delta, 1e-300)) / {BinWidth}) * {BinWidth})) AS bin
                     FROM g WHERE delta > 0)
