@@ -23,7 +23,11 @@ public sealed record DeviceBatch(TokenizedChunk Chunk, int Index, IReadOnlyList<
 /// not localized.</summary>
 public sealed record BatchResult(DeviceBatch Batch,
     IReadOnlyList<(TokenizedQueryRecord Query, QueryAttribution Result)> Attributed, int NotLocalized,
-    double ComputeSeconds);
+    double ComputeSeconds)
+{
+    /// <summary>Every query's prediction, localized or not.</summary>
+    public IReadOnlyList<PredictionRecord> Predictions { get; init; } = [];
+}
 
 /// <summary>
 /// A finished chunk: the records every stage emitted for it, and the counters its marker keeps. The writer only
@@ -34,6 +38,8 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
 {
     public ExpandedChunk Expanded => Chunk.Expanded;
 
+    public IReadOnlyList<PredictionRecord> Predictions { get; init; } = [];
+
     public IReadOnlyList<QuarantineRecord> Quarantined { get; } = [.. Chunk.Expanded.Quarantined, .. Chunk.Quarantined];
 
     /// <summary>The chunk's records by table, in registry order.</summary>
@@ -43,6 +49,7 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
         TableRegistry.Tokenized.Rows(Chunk.Tokenized),
         TableRegistry.Attributions.Rows(Attributions),
         TableRegistry.KnSets.Rows(KnSets),
+        TableRegistry.Predictions.Rows(Predictions),
         TableRegistry.Quarantine.Rows(Quarantined),
     ];
 }

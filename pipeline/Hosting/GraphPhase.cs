@@ -31,7 +31,7 @@ public static class GraphPhase
         using var stage = new AttributionStage(loaded.Model, c.Attribution, c.Attribution.Target == AttributionTarget.AllTokens,
             c.Attribution.Localize == LocalizeMode.Correct, loaded.PadId, c.Attribution.BatchRows,
             new KnSelectionStage(c.Attribution.KnThreshold, c.Attribution.TopK, c.Attribution.KeepFull,
-                loaded.Model.FfnWidth), baselines);
+                loaded.Model.FfnWidth), baselines, id => loaded.Tokenizer!.Decode([id]));
         var packer = new BatchPacker(c.Attribution.BatchRows, c.Attribution.BatchTokens);
         var writer = new ChunkWriter(run, metadata, c.Pipeline.RowGroupRows);
         int parallelism = c.Pipeline.TokenizeParallelism > 0 ? c.Pipeline.TokenizeParallelism : Environment.ProcessorCount;

@@ -26,6 +26,9 @@ public static class TableRegistry
     public static readonly TableDef<KnSetRecord> KnSets =
         Register(new TableDef<KnSetRecord>("kn_sets", KnSetRecordSchema.Instance, r => r.Language, r => r.QueryId));
 
+    public static readonly TableDef<PredictionRecord> Predictions = Register(
+        new TableDef<PredictionRecord>("predictions", PredictionRecordSchema.Instance, r => r.Language, r => r.QueryId));
+
     /// <summary>
     /// Bad input of the run's chunks, in the language of the query it came from (bad benchmark lines, found before
     /// any query exists, are in <c>language=unknown</c>).

@@ -46,6 +46,7 @@ public class ReportTests : IDisposable
         var figures = CheckFigures(report);
         Assert.Contains("run_counts_per_language", figures);
         Assert.Contains("kn_per_layer", figures);
+        Assert.Contains("model_accuracy", figures);
         Assert.Contains("fidelity_relative_gap", figures);
         Assert.Contains(figures, f => f.StartsWith("kn_heatmap_", StringComparison.Ordinal));
         await CheckAgainstRecords(single);
@@ -165,6 +166,28 @@ public class ReportTests : IDisposable
         var tokenized = await Records<TokenizedQueryRecord>(run, "tokenized");
         var attributions = await Records<AttributionRecord>(run, "attributions");
         var kn = await Records<KnSetRecord>(run, "kn_sets");
+        var predictions = await Records<PredictionRecord>(run, "predictions");
+
+        // One prediction per tokenized query, localized or not; a correct one is top-1 at rank 0.
+        Assert.Equal(tokenized.Select(t => t.QueryId).Order(), predictions.Select(p => p.QueryId).Order());
+        Assert.All(predictions, p => Assert.Equal(p.Correct, p.GoldRank == 0 && p.Top1Id == p.GoldId));
+        var objectOf = queries.ToDictionary(q => q.QueryId, q => q.Object);
+        // The baseline's object per (relation, language): the object of the most facts, ties to the smaller string.
+        var common = queries.Select(q => (q.Relation, q.Language, q.FactId, q.Object)).Distinct()
+            .GroupBy(f => (f.Relation, f.Language))
+            .ToDictionary(g => g.Key, g => g.GroupBy(f => f.Object).OrderByDescending(o => o.Count())
+                .ThenBy(o => o.Key, StringComparer.Ordinal).First().Key);
+        var accuracy = Csv(run, "model_accuracy");
+        Assert.Equal(predictions.Select(p => (p.Language, p.Split)).Distinct().Count(), accuracy.Count);
+        foreach (var r in accuracy)
+        {
+            var cell = predictions.Where(p => p.Language == r["language"] && p.Split == r["split"]).ToList();
+            Assert.Equal(cell.Count, int.Parse(r["queries"]));
+            Assert.Equal(FigureData.Num(cell.Average(p => p.Correct ? 1.0 : 0.0)),
+                double.Parse(r["accuracy"], CultureInfo.InvariantCulture));
+            Assert.Equal(FigureData.Num(cell.Average(p => objectOf[p.QueryId] == common[(p.Relation, p.Language)] ? 1.0 : 0.0)),
+                double.Parse(r["most_frequent_object_baseline"], CultureInfo.InvariantCulture));
+        }
 
         var counts = Csv(run, "run_counts_per_language");
         Assert.Equal(PipelineFixture.Languages, counts.Select(r => r["language"]));
