@@ -16,7 +16,7 @@ namespace KnPipeline.Hosting;
 public static class GraphPhase
 {
     public sealed record Outcome(bool Interrupted, long ChunksWritten, long QueriesAttributed, double DeviceSeconds,
-        double DeviceBusy, (double Expand, double Tokenize, double Write) StageSeconds);
+        double DeviceBusy, (double Expand, double Tokenize, double Write) StageSeconds, double Flops = 0);
 
     public static async Task<Outcome> RunAsync(PipelineConfig c, RunInputs inputs, RunPlan plan, RunFolder run,
         PartMetadata metadata, ILogger log, CancellationToken ct)
@@ -63,7 +63,7 @@ public static class GraphPhase
             progress.Dispose();
         }
         return new Outcome(interrupted, written, graph.QueriesAttributed, graph.DeviceSeconds, graph.DeviceBusy,
-            graph.StageSeconds);
+            graph.StageSeconds, stage.Flops);
     }
 
     /// <summary>

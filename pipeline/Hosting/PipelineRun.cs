@@ -51,6 +51,7 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         (timings.Seconds["expand_s"], timings.Seconds["tokenize_s"], timings.Seconds["write_s"]) = graph.StageSeconds;
         timings.DeviceBusy = graph.DeviceBusy;
         timings.QueriesAttributedThisSession = graph.QueriesAttributed;
+        timings.Flops = graph.Flops;
 
         bool complete = !graph.Interrupted && plan.Totals.Chunks == plan.Plan.Chunks.Count;
         timings.Seconds["wall_s"] = wall.Elapsed.TotalSeconds;

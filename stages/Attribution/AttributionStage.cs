@@ -22,6 +22,7 @@ public sealed class AttributionStage : IDisposable
     private readonly BatchPacker _oom;
     private readonly Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?> _baselines;
     private readonly Func<int, string> _tokenText;
+    private readonly AttributionOptions _settings;
 
     public AttributionStage(TransformerLM model, AttributionOptions settings, bool allTokens, bool onlyCorrect,
                             int padId, int rowBudget, KnSelectionStage selection,
@@ -29,6 +30,7 @@ public sealed class AttributionStage : IDisposable
                             Func<int, string>? tokenText = null)
     {
         _tokenText = tokenText ?? (id => id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _settings = settings;
         _model = model;
         Selection = selection;
         _ig = new IntegratedGradients(model, settings, padId);
@@ -40,6 +42,13 @@ public sealed class AttributionStage : IDisposable
     }
 
     public IntegratedGradients Engine => _ig;
+
+    /// <summary>
+    /// Matmul FLOPs of the batches run so far (<see cref="FlopCount"/>: the top-1 pass and each attributed query's
+    /// integrated gradients at the configured steps), for the run's achieved GFLOP/s. The adaptive rule is counted at
+    /// its starting steps, so its figure is a lower bound.
+    /// </summary>
+    public double Flops { get; private set; }
 
     /// <summary>Makes the attribution and KN-set records of what <see cref="Run"/> attributed.</summary>
     public KnSelectionStage Selection { get; }
@@ -78,7 +87,25 @@ public sealed class AttributionStage : IDisposable
         var chosen = Enumerable.Range(0, batch.Count).Where(i => !_onlyCorrect || predictions[i].Correct).ToList();
         var results = _oom.RunWithOomRetry<AttributionQuery, QueryAttribution>(chosen.Select(i => queries[i]).ToList(),
             qs => _ig.Run(qs, _baselines(qs)));
+        Flops += queries.Sum(q => FlopCount.Forward(_model.Config, q.InputIds.Length, headEverywhere: false))
+                 + chosen.Sum(i => QueryFlops(queries[i].InputIds.Length));
         return (chosen.Select((i, k) => (batch[i], results[k])).ToList(), batch.Count - chosen.Count, predictions);
+    }
+
+    /// <summary>FLOPs of one query's integrated gradients over the attributed layers.</summary>
+    private double QueryFlops(int tokens)
+    {
+        var c = _model.Config;
+        int layers = _settings.Layers.Count > 0 ? _settings.Layers.Count : _model.NumLayers, m = _settings.Steps;
+        if (_settings.Algorithm == AttributionAlgorithm.Naive)
+            return FlopCount.Naive(c, tokens, m, layers);
+        if (_model.IsCausal)
+            return FlopCount.FastCausal(c, tokens, m, layers);
+        // Masked LMs' fast path reruns the whole sequence from layer l up for each of the m + 1 rows, then backward.
+        double suffix = 0;
+        for (int l = 0; l < layers; l++)
+            suffix += (m + 1) * (c.NumLayers - l) * FlopCount.SequenceLayer(c, tokens);
+        return FlopCount.Forward(c, tokens, headEverywhere: false) + 2 * (suffix + (m + 1) * layers * FlopCount.HeadRow(c));
     }
 
     /// <summary>

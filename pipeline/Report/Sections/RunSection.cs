@@ -124,7 +124,10 @@ public sealed class RunSection : IReportSection
                (V("shards") > 1 ? $" A merged run of {V("shards")} shards: seconds are summed over shards " +
                                   "(machine time), the wall time is the longest shard's." : ""));
         var data = new FigureData("stage", "key", "seconds");
-        foreach (var (key, label) in Stages.Where(st => s[st.Key] is not null))
+        // A cached model's training time is from the session that trained it, not part of this run's model_s.
+        bool trainedHere = V("embedded_training_s") <= V("model_s");
+        foreach (var (key, label) in Stages.Where(st => s[st.Key] is not null
+                                                        && (st.Key != "embedded_training_s" || trainedHere)))
             data.Add(label, key, FigureData.Num(V(key)));
         w.Figure("run_stage_seconds", "Seconds per phase and stage, from the run's summary.json (timings are " +
                  "measured, so they differ between runs of the same config).", data, path => Plots.GroupedBars(path,
