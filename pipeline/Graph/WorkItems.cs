@@ -49,7 +49,7 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
         TableRegistry.Tokenized.Rows(Chunk.Tokenized),
         TableRegistry.Attributions.Rows(Attributions),
         TableRegistry.KnSets.Rows(KnSets),
-        TableRegistry.Predictions.Rows(Predictions),
         TableRegistry.Quarantine.Rows(Quarantined),
+        TableRegistry.Predictions.Rows(Predictions),
     ];
 }

@@ -17,7 +17,8 @@ public sealed class FigureData(params string[] columns)
     public FigureData Add(params object?[] cells)
     {
         if (cells.Length != Columns.Count)
-            throw new ArgumentException($"{cells.Length} cells for {Columns.Count} columns ({string.Join(",", Columns)})");
+            throw new ArgumentException(
+                $"{cells.Length} cells for {Columns.Count} columns ({string.Join(",", Columns)})");
         Rows.Add(cells.Select(Cell).ToArray());
         return this;
     }

@@ -31,7 +31,8 @@ public sealed class SectionWriter(ReportContext ctx, ReportDocument.Section sect
     public void Table(string[] header, IEnumerable<string[]> rows) =>
         section.Blocks.Add(new ReportDocument.Table(header, rows.ToList()));
 
-    /// <summary>Writes <c>name.csv</c> from <paramref name="data"/>, then has <paramref name="draw"/> plot it.</summary>
+    /// <summary>Writes <c>name.csv</c> from <paramref name="data"/>, then has <paramref name="draw"/> plot it.
+    /// </summary>
     public void Figure(string name, string caption, FigureData data, Action<string> draw, int width = 900,
         int height = 500)
     {

@@ -9,7 +9,7 @@ namespace KnPipeline.Report;
 /// </summary>
 public static class Plots
 {
-    /// <summary>One bar per (category, series): <paramref name="values"/>[category, series]; NaN draws no bar.</summary>
+    /// <summary>One bar per (category, series): <paramref name="values"/>[category, series]; NaN draws none.</summary>
     public static void GroupedBars(string path, string title, string xLabel, string yLabel, string[] categories,
         string[] series, double[,] values, int width = 900, int height = 500, double? yMax = null)
     {
@@ -39,15 +39,15 @@ public static class Plots
         Finish(plot, path, title, xLabel, yLabel, width, height);
     }
 
-    /// <summary>One line with markers per series over shared x values; NaN breaks nothing (the point is left out).</summary>
+    /// <summary>One line with markers per series over shared x values; a NaN point is left out.</summary>
     public static void Lines(string path, string title, string xLabel, string yLabel, double[] xs, string[] series,
         double[,] values, int width = 900, int height = 500, bool logY = false)
     {
         using Plot plot = new();
         for (int s = 0; s < series.Length; s++)
         {
-            var pts = Enumerable.Range(0, xs.Length).Where(i => double.IsFinite(values[i, s]) && (!logY || values[i, s] > 0))
-                .ToList();
+            var pts = Enumerable.Range(0, xs.Length)
+                .Where(i => double.IsFinite(values[i, s]) && (!logY || values[i, s] > 0)).ToList();
             var line = plot.Add.Scatter(pts.Select(i => xs[i]).ToArray(),
                 pts.Select(i => logY ? Math.Log10(values[i, s]) : values[i, s]).ToArray());
             line.Color = Palette(s, series.Length);
@@ -96,7 +96,9 @@ public static class Plots
 
     /// <summary>Tableau's ten colours, then Viridis for longer legends (language counts beyond ten).</summary>
     public static Color Palette(int i, int n) =>
-        n <= 10 ? new ScottPlot.Palettes.Category10().GetColor(i) : new ScottPlot.Colormaps.Turbo().GetColor(i / (n - 1.0));
+        n <= 10
+            ? new ScottPlot.Palettes.Category10().GetColor(i)
+            : new ScottPlot.Colormaps.Turbo().GetColor(i / (n - 1.0));
 
     private static void CategoryTicks(IAxis axis, string[] labels, bool rotate = false)
     {
@@ -112,7 +114,8 @@ public static class Plots
         }
     }
 
-    private static void Finish(Plot plot, string path, string title, string xLabel, string yLabel, int width, int height)
+    private static void Finish(Plot plot, string path, string title, string xLabel, string yLabel, int width,
+        int height)
     {
         plot.Title(title);
         plot.Axes.Title.Label.FontName = ReportFonts.For(title);

@@ -43,7 +43,8 @@ public static class ReportBuilder
         using var ctx = new ReportContext(run, dir, Tables);
         var doc = new ReportDocument($"Run report: {Path.GetFileName(run.Path)}");
         doc.Preface.Add(new ReportDocument.Paragraph(
-            $"Written by `pipeline report` from the run folder `{run.Path}` alone (its Parquet tables, chunk markers, " +
+            $"Written by `pipeline report` from the run folder `{run.Path}` alone (its Parquet tables, chunk " +
+            "markers, " +
             "manifest.json and summary.json); no model was loaded. Every figure has a CSV beside it holding exactly " +
             "the numbers it plots. `summary.json` here has the keys of the run's summary.json, with counts " +
             "recomputed from the run folder and timings copied from the run."));

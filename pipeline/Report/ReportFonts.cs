@@ -17,7 +17,7 @@ public static class ReportFonts
     private static readonly object Gate = new();
     private static bool _registered;
 
-    /// <summary>The folder holding the font files: beside the binary, else the repository's <c>assets/fonts</c>.</summary>
+    /// <summary>The folder of the font files: beside the binary, else the repository's <c>assets/fonts</c>.</summary>
     public static string Folder(string? baseDir = null)
     {
         string here = Path.Combine(baseDir ?? AppContext.BaseDirectory, "assets", "fonts");
@@ -46,8 +46,8 @@ public static class ReportFonts
             Fonts.Default = Sans;
             foreach (var (family, sample) in new[] { (Sans, "Accuracy"), (Cjk, "巴黎パリ") })
                 if (Glyphs(family, sample) < sample.Length)
-                    throw new InvalidOperationException($"the font '{family}' has no glyphs for '{sample}': the figures " +
-                                                        "would have blank text");
+                    throw new InvalidOperationException(
+                        $"the font '{family}' has no glyphs for '{sample}': the figures would have blank text");
             _registered = true;
         }
     }

@@ -40,7 +40,8 @@ public sealed class RunTables : IDisposable
 
     /// <summary>True when the table has the column in any of its parts (older parts may lack newer columns).</summary>
     public bool HasColumn(string table, string column) =>
-        Has(table) && Rows($"SELECT count(*) FROM (DESCRIBE {table}) WHERE column_name = ?", column) is [[long n]] && n > 0;
+        Has(table) && Rows($"SELECT count(*) FROM (DESCRIBE {table}) WHERE column_name = ?", column)
+            is [[long n]] && n > 0;
 
     /// <summary>The rows of a query, each as an array of column values (DuckDB's CLR types; NULL as null).</summary>
     public List<object?[]> Rows(string sql, params object[] args)

@@ -105,14 +105,16 @@ public sealed class AttributionStage : IDisposable
         double suffix = 0;
         for (int l = 0; l < layers; l++)
             suffix += (m + 1) * (c.NumLayers - l) * FlopCount.SequenceLayer(c, tokens);
-        return FlopCount.Forward(c, tokens, headEverywhere: false) + 2 * (suffix + (m + 1) * layers * FlopCount.HeadRow(c));
+        return FlopCount.Forward(c, tokens, headEverywhere: false)
+               + 2 * (suffix + (m + 1) * layers * FlopCount.HeadRow(c));
     }
 
     /// <summary>
     /// One no-grad pass at the first target position: the top-1 token, and the gold first token's rank (logits
     /// strictly above it) and probability. Correct means the gold first token is the argmax.
     /// </summary>
-    private List<PredictionRecord> Predict(IReadOnlyList<TokenizedQueryRecord> batch, IReadOnlyList<AttributionQuery> qs)
+    private List<PredictionRecord> Predict(IReadOnlyList<TokenizedQueryRecord> batch,
+        IReadOnlyList<AttributionQuery> qs)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();

@@ -28,7 +28,8 @@ public static class PredictionRecordSchema
 {
     private static readonly PredictionRecord Empty = new("", "", "", "", "", "", 0, "", 0, 0, 0, false);
 
-    public static readonly RecordSchema<PredictionRecord> Instance = RecordSchema.For(PredictionRecord.SchemaVersion, Empty)
+    public static readonly RecordSchema<PredictionRecord> Instance = RecordSchema
+        .For(PredictionRecord.SchemaVersion, Empty)
         .QueryKey((r, k) => r with
         {
             QueryId = k.QueryId, FactId = k.FactId, Relation = k.Relation, Language = k.Language,

@@ -26,9 +26,6 @@ public static class TableRegistry
     public static readonly TableDef<KnSetRecord> KnSets =
         Register(new TableDef<KnSetRecord>("kn_sets", KnSetRecordSchema.Instance, r => r.Language, r => r.QueryId));
 
-    public static readonly TableDef<PredictionRecord> Predictions = Register(
-        new TableDef<PredictionRecord>("predictions", PredictionRecordSchema.Instance, r => r.Language, r => r.QueryId));
-
     /// <summary>
     /// Bad input of the run's chunks, in the language of the query it came from (bad benchmark lines, found before
     /// any query exists, are in <c>language=unknown</c>).
@@ -37,6 +34,14 @@ public static class TableRegistry
         new TableDef<QuarantineRecord>("quarantine", QuarantineRecordSchema.Instance,
             r => QueryRecord.LanguageOfId(r.RecordId) ?? "unknown",
             r => $"{r.Source}\u0000{r.Line:D9}\u0000{r.RecordId}\u0000{r.Reason}\u0000{r.Stage}"));
+
+    /// <summary>
+    /// Every tokenized query's top-1 prediction, localized or not (after the tables the first builds wrote, so their
+    /// order stays).
+    /// </summary>
+    public static readonly TableDef<PredictionRecord> Predictions = Register(
+        new TableDef<PredictionRecord>("predictions", PredictionRecordSchema.Instance, r => r.Language,
+            r => r.QueryId));
 
     /// <summary>Every registered table, in registration order.</summary>
     public static IReadOnlyList<TableDef> All => Volatile.Read(ref _all);

@@ -3,9 +3,9 @@ using System.Globalization;
 namespace KnPipeline.Report.Sections;
 
 /// <summary>
-/// How faithful the attributions are: integrated gradients should satisfy completeness, Σ attr = F(a) − F(b), and the
-/// gap |Σ attr − (F(a) − F(b))| shrinks as the number of steps grows. It is shown relative to |F(a) − F(b)|, the
-/// quantity being decomposed, per layer, because a batching or caching bug shows up here first, in one layer.
+/// How faithful the attributions are: integrated gradients should satisfy completeness, Σ attr = F(a) − F(b), and
+/// the gap |Σ attr − (F(a) − F(b))| shrinks as the number of steps grows. It is shown relative to |F(a) − F(b)|,
+/// the quantity being decomposed, per layer, because a batching or caching bug shows up here first, in one layer.
 /// </summary>
 public sealed class FidelitySection : IReportSection
 {
@@ -14,7 +14,7 @@ public sealed class FidelitySection : IReportSection
     public IReadOnlyList<string> Tables => ["attributions"];
     public IReadOnlyList<string> Figures => ["fidelity_relative_gap"];
 
-    /// <summary>Half-decade bins of log10(relative gap), clamped to [1e-9, 1e3]: finer than the spread per layer.</summary>
+    /// <summary>Half-decade bins of log10(relative gap), clamped to [1e-9, 1e3]: finer than a layer's spread.</summary>
     private const double BinWidth = 0.5, Low = -9, High = 3;
 
     /// <summary>
@@ -44,13 +44,16 @@ public sealed class FidelitySection : IReportSection
             FROM g GROUP BY rule, points, layer ORDER BY rule, points, layer
             """);
         long nonFinite = (long)ctx.Tables.Scalar("SELECT count(*) FROM attributions WHERE non_finite");
-        w.Text($"Completeness gap = Σᵢ attrᵢ − (F(a) − F(b)) per attributed query and layer ({rule}; the table " +
+        w.Text($"Completeness gap = Σᵢ attrᵢ − (F(a) − F(b)) per attributed query and layer ({rule}; the " +
+               "table " +
                "splits by the rule and number of points each (query, layer) used, which differ under the adaptive " +
                "rule). The relative " +
                "gap divides |gap| by |F(a) − F(b)|; (query, layer) pairs with F(a) = F(b) are left out of it. " +
-               $"{(nonFinite > 0 ? $"{nonFinite} queries with non-finite results are left out." : "No query had a non-finite result.")}" +
+               (nonFinite > 0 ? $"{nonFinite} queries with non-finite results are left out."
+                   : "No query had a non-finite result.") +
                (ctx.RunSummary?["completeness_gap_median"] is { } med ? $" The run's median |gap|: {med}." : ""));
-        w.Table(["rule", "points", "layer", "(query, layer) pairs", "median |gap|", "90th pct |gap|", "max |gap|", "median relative",
+        w.Table(["rule", "points", "layer", "(query, layer) pairs", "median |gap|", "90th pct |gap|", "max |gap|",
+                 "median relative",
                  "90th pct relative", "max relative", "F(a) = F(b)"],
             q.Select(r => new[] { r[0]!.ToString()!, r[1]!.ToString()!, r[2]!.ToString()!, r[3]!.ToString()! }
                 .Concat(r.Skip(4).Take(6).Select(v => v is null ? "–" : Convert.ToDouble(v).ToString("G3",

@@ -14,7 +14,7 @@ public sealed class KnowledgeNeuronsSection : IReportSection
     public IReadOnlyList<string> Tables => ["kn_sets"];
     public IReadOnlyList<string> Figures => ["kn_per_layer", "kn_set_sizes", "kn_heatmap_<relation>"];
 
-    /// <summary>Facts shown as heatmaps (one per relation, in relation order) and neurons (columns) per heatmap.</summary>
+    /// <summary>Facts shown as heatmaps (one per relation, in relation order) and neurons (columns) in each.</summary>
     public const int HeatmapFacts = 8, HeatmapNeurons = 16;
 
     public void Write(ReportContext ctx, SectionWriter w)
@@ -57,7 +57,8 @@ public sealed class KnowledgeNeuronsSection : IReportSection
                  "localized queries (a neuron counts once per query that selects it).", data, path =>
             Plots.GroupedBars(path, "Coarse knowledge neurons per layer", "layer", "coarse KNs (summed over queries)",
                 Enumerable.Range(0, layers).Select(l => $"layer {l}").ToArray(),
-                langs.Select(LanguageNames.Of).ToArray(), values, width: Math.Min(1600, 500 + 60 * layers * langs.Length / 4)));
+                langs.Select(LanguageNames.Of).ToArray(), values,
+                width: Math.Min(1600, 500 + 60 * layers * langs.Length / 4)));
     }
 
     private static void Sizes(ReportContext ctx, SectionWriter w)
@@ -151,7 +152,8 @@ public sealed class KnowledgeNeuronsSection : IReportSection
         }).ToList();
         var neurons = scores.SelectMany(s => s).GroupBy(kv => kv.Key).Select(g => (g.Key, Sum: g.Sum(kv => kv.Value)))
             .OrderByDescending(x => x.Sum).ThenBy(x => x.Key).Take(HeatmapNeurons).Select(x => x.Key).ToArray();
-        var objects = ctx.Tables.Rows("SELECT language, any_value(object) FROM queries WHERE fact_id = ? GROUP BY ALL " +
+        var objects = ctx.Tables.Rows("SELECT language, any_value(object) FROM queries WHERE fact_id = ? " +
+                                      "GROUP BY ALL " +
                                       "ORDER BY language", fact).ToDictionary(r => (string)r[0]!, r => (string)r[1]!);
         string obj = objects.GetValueOrDefault("en") ?? objects.Values.FirstOrDefault() ?? "?";
         var data = new FigureData("language", "template_id", "layer", "unit", "relative_attribution");

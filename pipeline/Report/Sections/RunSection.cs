@@ -67,7 +67,8 @@ public sealed class RunSection : IReportSection
         string sql = "WITH " + string.Join(", ", stages.Select(s =>
                          $"n_{s.Table} AS (SELECT language, count(*) AS n FROM {s.Table} GROUP BY language)")) +
                      ", facts AS (SELECT language, count(DISTINCT fact_id) AS n FROM queries GROUP BY language) " +
-                     "SELECT facts.language, facts.n" + string.Concat(stages.Select(s => $", coalesce(n_{s.Table}.n, 0)")) +
+                     "SELECT facts.language, facts.n" +
+                     string.Concat(stages.Select(s => $", coalesce(n_{s.Table}.n, 0)")) +
                      " FROM facts" + string.Concat(stages.Select(s => $" LEFT JOIN n_{s.Table} USING (language)")) +
                      " ORDER BY facts.language";
         var rows = t.Rows(sql);
