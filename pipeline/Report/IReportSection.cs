@@ -33,13 +33,18 @@ public sealed class SectionWriter(ReportContext ctx, ReportDocument.Section sect
 
     /// <summary>Writes <c>name.csv</c> from <paramref name="data"/>, then has <paramref name="draw"/> plot it.
     /// </summary>
-    public void Figure(string name, string caption, FigureData data, Action<string> draw, int width = 900,
-        int height = 500)
+    public void Figure(string name, string caption, FigureData data, Action<string> draw)
     {
         string png = Path.Combine(ctx.OutDir, name + ".png"), csv = Path.Combine(ctx.OutDir, name + ".csv");
         data.WriteCsv(csv);
         draw(png);
         FiguresWritten.Add(name);
+        // The page states the size the plot code chose (from the PNG header), so the image keeps its shape.
+        Span<byte> head = stackalloc byte[24];
+        using (var f = File.OpenRead(png))
+            f.ReadExactly(head);
+        int width = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(head[16..]);
+        int height = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(head[20..]);
         section.Blocks.Add(new ReportDocument.Figure(name + ".png", name + ".csv", caption, width, height));
     }
 }

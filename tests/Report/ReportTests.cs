@@ -53,7 +53,8 @@ public class ReportTests : IDisposable
         CheckSummary(single);
 
         // --no-report: a shard never writes one (its facts are a part); the merged run's comes from `pipeline report`.
-        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", sharded, "--shard", "0/2", "--no-report")).Code);
+        Assert.Equal(0,
+            (await Cli("run", "--config", cfg, "--run-dir", sharded, "--shard", "0/2", "--no-report")).Code);
         Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", sharded, "--shard", "1/2")).Code);
         Assert.False(Directory.Exists(Path.Combine(sharded, "report")));
         Assert.Equal(0, (await Cli("merge", sharded)).Code);
@@ -124,15 +125,16 @@ public class ReportTests : IDisposable
         string md = File.ReadAllText(Path.Combine(report, "README.md"));
         Assert.DoesNotContain("<script", html);
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org", ""));
-        var names = Directory.GetFiles(report, "*.png").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal)
-            .ToList();
+        var names = Directory.GetFiles(report, "*.png").Select(Path.GetFileNameWithoutExtension)
+            .Order(StringComparer.Ordinal).ToList();
         Assert.NotEmpty(names);
         foreach (var name in names)
         {
             var bytes = File.ReadAllBytes(Path.Combine(report, name + ".png"));
             Assert.True(bytes.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }),
                 $"{name}.png is not a PNG");
-            int width = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), height = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20));
+            int width = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16));
+            int height = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20));
             Assert.InRange(width, 300, 1600);
             Assert.InRange(height, 200, 1600);
             Assert.True(bytes.Length > 5000, $"{name}.png has {bytes.Length} bytes: an empty figure?");
@@ -159,7 +161,7 @@ public class ReportTests : IDisposable
         return list;
     }
 
-    /// <summary>The figures' CSVs against hand counts over the records read in C# (the report uses DuckDB SQL).</summary>
+    /// <summary>The figures' CSVs against hand counts over the records in C# (the report uses DuckDB SQL).</summary>
     private static async Task CheckAgainstRecords(string run)
     {
         var queries = await Records<QueryRecord>(run, "queries");
@@ -185,7 +187,8 @@ public class ReportTests : IDisposable
             Assert.Equal(cell.Count, int.Parse(r["queries"]));
             Assert.Equal(FigureData.Num(cell.Average(p => p.Correct ? 1.0 : 0.0)),
                 double.Parse(r["accuracy"], CultureInfo.InvariantCulture));
-            Assert.Equal(FigureData.Num(cell.Average(p => objectOf[p.QueryId] == common[(p.Relation, p.Language)] ? 1.0 : 0.0)),
+            Assert.Equal(
+                FigureData.Num(cell.Average(p => objectOf[p.QueryId] == common[(p.Relation, p.Language)] ? 1.0 : 0.0)),
                 double.Parse(r["most_frequent_object_baseline"], CultureInfo.InvariantCulture));
         }
 
@@ -194,7 +197,8 @@ public class ReportTests : IDisposable
         foreach (var r in counts)
         {
             string l = r["language"];
-            Assert.Equal(queries.Where(q => q.Language == l).Select(q => q.FactId).Distinct().Count(), int.Parse(r["facts"]));
+            Assert.Equal(queries.Where(q => q.Language == l).Select(q => q.FactId).Distinct().Count(),
+                int.Parse(r["facts"]));
             Assert.Equal(queries.Count(q => q.Language == l), int.Parse(r["queries"]));
             Assert.Equal(tokenized.Count(q => q.Language == l), int.Parse(r["tokenized"]));
             Assert.Equal(attributions.Count(q => q.Language == l), int.Parse(r["attributed"]));
@@ -204,18 +208,21 @@ public class ReportTests : IDisposable
         var perLayer = Csv(run, "kn_per_layer");
         Assert.Equal(kn.Sum(k => k.Layer.Length), perLayer.Sum(r => long.Parse(r["coarse_kns"])));
         foreach (var r in perLayer)
-            Assert.Equal(kn.Where(k => k.Language == r["language"]).Sum(k => k.Layer.Count(l => l == int.Parse(r["layer"]))),
+            Assert.Equal(
+                kn.Where(k => k.Language == r["language"]).Sum(k => k.Layer.Count(l => l == int.Parse(r["layer"]))),
                 long.Parse(r["coarse_kns"]));
 
         var sizes = Csv(run, "kn_set_sizes");
         foreach (var r in sizes)
-            Assert.Equal(kn.Count(k => k.Layer.Length >= int.Parse(r["size_low"]) && k.Layer.Length <= int.Parse(r["size_high"])),
+            Assert.Equal(kn.Count(k => k.Layer.Length >= int.Parse(r["size_low"])
+                                       && k.Layer.Length <= int.Parse(r["size_high"])),
                 int.Parse(r["queries"]));
         Assert.Equal(kn.Count, sizes.Sum(r => int.Parse(r["queries"])));
 
         var perObject = Csv(run, "tokenization_tokens_per_object");
         foreach (var r in perObject)
-            Assert.Equal(FigureData.Num(tokenized.Where(t => t.Language == r["language"]).Average(t => (double)t.ObjectTokens)),
+            Assert.Equal(
+                FigureData.Num(tokenized.Where(t => t.Language == r["language"]).Average(t => (double)t.ObjectTokens)),
                 double.Parse(r["tokens_per_object"], CultureInfo.InvariantCulture));
 
         // Relative gaps binned by half decades, by hand.

@@ -173,7 +173,7 @@ public sealed class KnowledgeNeuronsSection : IReportSection
                  $"{correct} answered correctly. Each row is one query (language · template), each column a neuron " +
                  "(layer, unit); the colour is the query's attribution divided by its maximum.", data, path =>
             Plots.Heatmap(path, $"{relation}: {fact} → {obj}", "neuron (layer, unit)", "query (language · template)",
-                rowLabels, colLabels, m, "attribution / query max", 1000, height), 1000, height);
+                rowLabels, colLabels, m, "attribution / query max", 1000, height));
     }
 
     private static int[] Ints(object? v) => v is System.Collections.IEnumerable e
