@@ -14,7 +14,7 @@ namespace KnPipeline.Graph;
 /// (device) → KN selection and Parquet sinks. Every block is bounded, so a full writer throttles the device and a
 /// busy device throttles tokenization, and memory does not grow with the benchmark. Blocks are linked with completion
 /// propagation; every block also cancels a shared token when it faults, which releases a producer blocked on a full
-/// head and makes the whole graph stop with the first real error (CONVENTIONS §2a).
+/// head and makes the whole graph stop with the first real error (docs/architecture.md, Library notes).
 /// </summary>
 public sealed class PipelineGraph(
     QueryExpander expander,

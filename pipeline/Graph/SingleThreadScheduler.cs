@@ -5,7 +5,7 @@ namespace KnPipeline.Graph;
 /// <summary>
 /// Runs every task on one dedicated thread. The device stage uses it because TorchSharp's dispose scopes and grad
 /// mode are thread-local and libtorch's intra-op pool is global: one thread keeps that state stable and never shares
-/// the device between threads (CONVENTIONS §2d).
+/// the device between threads (docs/architecture.md, Library notes).
 /// </summary>
 public sealed class SingleThreadScheduler : TaskScheduler, IDisposable
 {

@@ -4,9 +4,10 @@ using System.Text.Json.Nodes;
 namespace KnPipeline.Runs;
 
 /// <summary>
-/// A run folder (DESIGN §5): manifest.json, one folder per table of Parquet part files partitioned by language,
-/// chunks/ (a done marker per completed chunk), logs/, baselines/ and summary.json. A chunk counts as done only when
-/// its marker exists and every part it lists is a readable Parquet file; anything else is redone.
+/// A run folder (docs/architecture.md, Run folders): manifest.json, one folder per table of Parquet part files
+/// partitioned by language, chunks/ (a done marker per completed chunk), logs/, baselines/ and summary.json. A chunk
+/// counts as done only when its marker exists and every part it lists is a readable Parquet file; anything else is
+/// redone.
 /// </summary>
 public sealed class RunFolder
 {

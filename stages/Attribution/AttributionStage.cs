@@ -8,7 +8,8 @@ namespace KnPipeline.Stages.Attribution;
 /// <summary>
 /// The device stage as a plain class: turns tokenized queries into attribution queries (first-token or teacher-forced
 /// all-token targets), keeps only those the model answers correctly when <c>localize: correct</c> (the gold first
-/// token is the top-1 prediction, DESIGN §2), and runs integrated gradients with out-of-memory halving.
+/// token is the top-1 prediction; docs/architecture.md, Definitions), and runs integrated gradients with out-of-memory
+/// halving.
 /// <see cref="Selection"/> turns its results into the records the run keeps; the graph calls it on the writer's
 /// side, so the device thread only computes.
 /// </summary>

@@ -5,10 +5,10 @@ using static TorchSharp.torch;
 namespace KnPipeline.Stages.Attribution;
 
 /// <summary>
-/// AMIG's baseline (DESIGN §2 and §4.5): for each query, the mean activation at the prediction position over copies
-/// of the prompt with one token replaced by [MASK] (MLMs) or end-of-text (causal LMs). Every position is replaced in
-/// turn except special tokens (BOS, CLS, SEP, pads) and, for MLMs, the masks themselves. Computed per batch with one
-/// no-grad pass over all copies.
+/// AMIG's baseline (docs/architecture.md, Definitions): for each query, the mean activation at the prediction position
+/// over copies of the prompt with one token replaced by [MASK] (MLMs) or end-of-text (causal LMs). Every position is
+/// replaced in turn except special tokens (BOS, CLS, SEP, pads) and, for MLMs, the masks themselves. Computed per batch
+/// with one no-grad pass over all copies.
 /// </summary>
 public sealed class AmigBaseline(TransformerLM model, int replacementId, IReadOnlySet<int> specialIds, int padId) : IBaselineProvider
 {

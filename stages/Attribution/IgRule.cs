@@ -1,7 +1,8 @@
 namespace KnPipeline.Stages.Attribution;
 
 /// <summary>
-/// The integration rules of DESIGN §2: the points α_k at which the gradient is taken and their weights w_k.
+/// The integration rules of docs/architecture.md (Definitions): the points α_k at which the gradient is taken and their
+/// weights w_k.
 /// <c>right</c> α_k = k/m (k = 1..m), w = 1/m; <c>left</c> α_k = k/m (k = 0..m−1), w = 1/m; <c>trapezoid</c>
 /// α_k = k/(m−1) (k = 0..m−1), w = 1/(m−1) with both ends halved (captum's riemann_trapezoid is (m−1)/m of this);
 /// <c>gauss-legendre</c> α_k = (1+x_k)/2, w_k = v_k/2 from the m-point Gauss–Legendre rule on [−1, 1].
@@ -40,7 +41,8 @@ public static class IgRule
         }
     }
 
-    /// <summary>Nodes (ascending) and weights of the m-point Gauss–Legendre rule on [−1, 1], by Newton's method.</summary>
+    /// <summary>Nodes (ascending) and weights of the m-point Gauss–Legendre rule on [−1, 1], by Newton's
+    /// method.</summary>
     public static (double[] Nodes, double[] Weights) GaussLegendre(int m)
     {
         var x = new double[m];

@@ -6,14 +6,15 @@ using static TorchSharp.torch;
 namespace KnPipeline.Stages.Attribution;
 
 /// <summary>
-/// Knowledge attribution (Dai et al.; DESIGN §2): attr_i = (a_i − b_i)·Σ_k w_k ∂F(b + α_k(a − b))/∂a_i for every
-/// neuron of every requested layer. Two algorithms give the same numbers:
+/// Knowledge attribution (Dai et al.; docs/architecture.md, Definitions):
+/// attr_i = (a_i − b_i)·Σ_k w_k ∂F(b + α_k(a − b))/∂a_i for every neuron of every requested layer. Two algorithms give
+/// the same numbers:
 /// <list type="bullet">
-/// <item><c>fast</c> (DESIGN §3): the prompt runs once with its cache; rows (query × layer × α) then start at their
-/// layer from the cached state. Causal LMs recompute only the target positions through layers l..L−1 against the
-/// cached keys and values; MLMs recompute the sequence from layer l up. All rows of all queries and layers of a batch
-/// go through each layer together, so the device sees a few large matmuls. On a CPU the batch is split over one
-/// single-threaded worker per intra-op thread (<see cref="CpuWorkers"/>); the LM head is evaluated by hand
+/// <item><c>fast</c> (docs/architecture.md, Speed): the prompt runs once with its cache; rows (query × layer × α) then
+/// start at their layer from the cached state. Causal LMs recompute only the target positions through layers l..L−1
+/// against the cached keys and values; MLMs recompute the sequence from layer l up. All rows of all queries and layers
+/// of a batch go through each layer together, so the device sees a few large matmuls. On a CPU the batch is split over
+/// one single-threaded worker per intra-op thread (<see cref="CpuWorkers"/>); the LM head is evaluated by hand
 /// (<see cref="HeadObjective"/>).</item>
 /// <item><c>naive</c>: what peers do, kept as a reference inside the product: per query and layer, one full forward of
 /// m copies of the prompt with the LM head over every position, then the backward.</item>

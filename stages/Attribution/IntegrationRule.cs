@@ -1,8 +1,9 @@
 namespace KnPipeline.Stages.Attribution;
 
 /// <summary>
-/// Quadrature rule of integrated gradients (<c>attribution.rule</c>); DESIGN.md §2 gives the nodes and weights of
-/// each. <see cref="IgRule"/> turns the fixed rules into points; <see cref="AdaptivePath"/> runs the adaptive one.
+/// Quadrature rule of integrated gradients (<c>attribution.rule</c>); docs/architecture.md (Definitions) gives the
+/// nodes and weights of each. <see cref="IgRule"/> turns the fixed rules into points; <see cref="AdaptivePath"/> runs
+/// the adaptive one.
 /// </summary>
 public enum IntegrationRule
 {

@@ -1,9 +1,9 @@
 namespace KnPipeline.Stages.Attribution;
 
 /// <summary>
-/// Coarse knowledge-neuron selection (DESIGN §2): a query's KNs are the (layer, unit) pairs whose attribution exceeds
-/// t · max over all its layers and units. Non-finite results select nothing: they are flagged upstream, never
-/// thresholded.
+/// Coarse knowledge-neuron selection (docs/architecture.md, Definitions): a query's KNs are the (layer, unit) pairs
+/// whose attribution exceeds t · max over all its layers and units. Non-finite results select nothing: they are flagged
+/// upstream, never thresholded.
 /// </summary>
 public static class KnSelection
 {

@@ -10,7 +10,7 @@ namespace KnPipeline.Stages.Attribution;
 /// <c>kn_threshold</c>). Plain CPU work, kept off the device thread: the graph runs it beside the writer, where
 /// it overlaps the device's next batches.
 /// </summary>
-/// <param name="knThreshold">t in attr &gt; t · max (DESIGN §2).</param>
+/// <param name="knThreshold">t in attr &gt; t · max (docs/architecture.md, Definitions).</param>
 /// <param name="topK">Neurons kept per layer in the top lists.</param>
 /// <param name="keepFull">Keep every neuron's score (layer-major, <paramref name="ffnWidth"/> per layer).</param>
 /// <param name="ffnWidth">The model's FFN width, written with every record so the full vector can be cut.</param>

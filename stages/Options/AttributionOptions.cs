@@ -3,7 +3,8 @@ using KnPipeline.Stages.Attribution;
 
 namespace KnPipeline.Stages.Options;
 
-/// <summary>The <c>attribution:</c> section: integrated gradients over FFN neurons (DESIGN.md §2, §3).</summary>
+/// <summary>The <c>attribution:</c> section: integrated gradients over FFN neurons (docs/architecture.md, Definitions
+/// and Speed).</summary>
 public sealed class AttributionOptions
 {
     public const string SectionName = "attribution";

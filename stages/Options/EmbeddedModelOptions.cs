@@ -4,7 +4,7 @@ namespace KnPipeline.Stages.Options;
 
 /// <summary>
 /// The <c>embedded_model:</c> section: shape and training recipe of the small transformer trained on the embedded
-/// benchmark when <c>model.path</c> is "embedded" (CONVENTIONS.md §2f). The trained weights are cached in
+/// benchmark when <c>model.path</c> is "embedded" (stages/Training/README.md). The trained weights are cached in
 /// <see cref="CacheDir"/> under a hash of these options.
 /// </summary>
 public sealed class EmbeddedModelOptions
@@ -66,7 +66,8 @@ public sealed class EmbeddedModelOptions
     [Required]
     public string CacheDir { get; set; } = ".cache/embedded-model";
 
-    /// <summary>Also train a masked-LM twin, so the MLM code paths can run on embedded data (not built yet: refused).</summary>
+    /// <summary>Also train a masked-LM twin, so the MLM code paths can run on embedded data (not built yet:
+    /// refused).</summary>
     public bool MaskedTwin { get; set; }
 
     public IEnumerable<OptionError> Validate()

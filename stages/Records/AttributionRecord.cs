@@ -1,8 +1,9 @@
 namespace KnPipeline.Stages.Records;
 
 /// <summary>
-/// Integrated gradients of one query (DESIGN §2): F(a), the first target's probability and rank, and per attributed
-/// layer F(baseline), the attribution sum and the completeness gap; the top-k neurons over all layers; and, unless
+/// Integrated gradients of one query (docs/architecture.md, Definitions): F(a), the first target's probability and
+/// rank, and per attributed layer F(baseline), the attribution sum and the completeness gap; the top-k neurons over all
+/// layers; and, unless
 /// <c>attribution.keep_full</c> is false, every neuron's score as one float32 list laid out layer-major
 /// (<see cref="Layers"/>[i] × ffn_width). No wall-clock values, so equal runs give equal records.
 /// </summary>
@@ -27,7 +28,8 @@ public sealed record AttributionRecord(
     int FfnWidth,
     float[] Attributions) : IQueryKeyed
 {
-    /// <summary>attribution/2 added the per-layer rule, points and tolerance columns; /1 parts read them as empty.</summary>
+    /// <summary>attribution/2 added the per-layer rule, points and tolerance columns; /1 parts read them as
+    /// empty.</summary>
     public const string SchemaVersion = "attribution/2";
 
     /// <summary>Per layer, the integration rule used (<c>adaptive</c> or a fixed rule's name).</summary>
@@ -44,8 +46,8 @@ public sealed record AttributionRecord(
 }
 
 /// <summary>
-/// The coarse knowledge neurons of one query (DESIGN §2): every (layer, unit) with attribution above
-/// threshold × the query's maximum over all layers and units, in descending score order.
+/// The coarse knowledge neurons of one query (docs/architecture.md, Definitions): every (layer, unit) with attribution
+/// above threshold × the query's maximum over all layers and units, in descending score order.
 /// </summary>
 public sealed record KnSetRecord(
     string QueryId,

@@ -5,7 +5,8 @@ namespace KnPipeline.Stages.Records;
 /// holds and under which run configuration it was made.
 /// </summary>
 /// <param name="ManifestHash">Hash of the run manifest (config, model, tokenizer); empty outside a run.</param>
-/// <param name="NeuronDefinition">The neuron definition of DESIGN §2 for the model; empty for data-only parts.</param>
+/// <param name="NeuronDefinition">The neuron definition (docs/architecture.md, Definitions) for the model; empty for
+/// data-only parts.</param>
 /// <param name="Extra">More keys (e.g. <c>kn.model_id</c>); they must not reuse the three reserved keys.</param>
 public sealed record PartMetadata(
     string ManifestHash,

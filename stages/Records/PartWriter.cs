@@ -7,7 +7,7 @@ namespace KnPipeline.Stages.Records;
 /// no stage ever holds a whole table. Crash-safe: rows go to <c>&lt;path&gt;.tmp</c>; <see cref="CompleteAsync"/>
 /// writes the footer, flushes to disk (<c>Flush(true)</c>) and renames to the final name, which is atomic on one
 /// filesystem. A part file that exists is therefore always whole; a <c>.tmp</c> never counts as done
-/// (CONVENTIONS §2c.1). Disposing without completing deletes the temporary file.
+/// (docs/architecture.md, Library notes). Disposing without completing deletes the temporary file.
 /// </summary>
 public sealed class PartWriter<T> : IAsyncDisposable
 {
@@ -100,7 +100,8 @@ public sealed class PartWriter<T> : IAsyncDisposable
             await WriteAsync(r, ct);
     }
 
-    /// <summary>Writes the last row group and the footer, syncs the file to disk and renames it to <see cref="Path"/>.</summary>
+    /// <summary>Writes the last row group and the footer, syncs the file to disk and renames it to <see
+    /// cref="Path"/>.</summary>
     public async Task CompleteAsync(CancellationToken ct = default)
     {
         ObjectDisposedException.ThrowIf(_closed, this);

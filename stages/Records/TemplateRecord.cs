@@ -25,7 +25,8 @@ public sealed record TemplateRecord(
     /// <summary>The object placeholder.</summary>
     public const string ObjectSlot = "[Y]";
 
-    /// <summary>True when <c>[X]</c> comes before <c>[Y]</c>, the only order a causal LM can use (DESIGN §2).</summary>
+    /// <summary>True when <c>[X]</c> comes before <c>[Y]</c>, the only order a causal LM can use (docs/architecture.md,
+    /// Definitions).</summary>
     public bool SubjectFirst => Text.IndexOf(SubjectSlot, StringComparison.Ordinal) <
                                 Text.IndexOf(ObjectSlot, StringComparison.Ordinal);
 }

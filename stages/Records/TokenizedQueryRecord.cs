@@ -3,7 +3,7 @@ namespace KnPipeline.Stages.Records;
 /// <summary>
 /// A query encoded for one model. Causal LMs: <see cref="InputIds"/> is the prompt and the prediction position is its
 /// last index. MLMs: the object slot holds k mask tokens (k = object token count) and the prediction positions are the
-/// mask indices, the first of which is the default target (DESIGN §2).
+/// mask indices, the first of which is the default target (docs/architecture.md, Definitions).
 /// </summary>
 /// <param name="QueryId">The query's id.</param>
 /// <param name="FactId">The fact's id.</param>

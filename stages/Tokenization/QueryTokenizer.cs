@@ -6,7 +6,7 @@ using KnPipeline.Stages.Records;
 namespace KnPipeline.Stages.Tokenization;
 
 /// <summary>
-/// Encodes queries for one model (DESIGN §2):
+/// Encodes queries for one model (docs/architecture.md, Definitions):
 /// <list type="bullet">
 /// <item>Causal: input = <c>EncodePrompt(prompt)</c>; prediction position = the last index; target =
 /// <c>TargetIds(object, spaceBefore)</c>. Queries without a prompt ([Y] before [X]) are counted as skipped.</item>
@@ -31,7 +31,8 @@ public sealed class QueryTokenizer
     /// <param name="tokenizer">The model's tokenizer.</param>
     /// <param name="modelId">Written into every record.</param>
     /// <param name="kind">Causal or masked.</param>
-    /// <param name="usesSpaces">Whether a language writes spaces; default <see cref="LanguageCatalog.UsesSpaces"/>.</param>
+    /// <param name="usesSpaces">Whether a language writes spaces; default <see
+    /// cref="LanguageCatalog.UsesSpaces"/>.</param>
     /// <exception cref="ArgumentException">Masked kind with a tokenizer that has no mask token.</exception>
     public QueryTokenizer(ITextTokenizer tokenizer, string modelId, ModelKind kind, Func<string, bool>? usesSpaces = null)
     {

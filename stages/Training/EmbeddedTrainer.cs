@@ -11,10 +11,10 @@ using static TorchSharp.torch;
 namespace KnPipeline.Stages.Training;
 
 /// <summary>
-/// Trains the embedded GPT-2 (CONVENTIONS §2f): AdamW (betas 0.9/0.98, weight decay on matrices only), gradient
-/// norm clipped at 1, linear warm-up then cosine decay to 10% of the peak rate, length-bucketed batches in a seeded
-/// order, next-token cross-entropy on every token with object tokens weighted by <c>object_weight</c>, and an early
-/// stop once the first-token accuracy on a sample of training prompts reaches <c>target_accuracy</c> in every
+/// Trains the embedded GPT-2 (stages/Training/README.md): AdamW (betas 0.9/0.98, weight decay on matrices only),
+/// gradient norm clipped at 1, linear warm-up then cosine decay to 10% of the peak rate, length-bucketed batches in a
+/// seeded order, next-token cross-entropy on every token with object tokens weighted by <c>object_weight</c>, and an
+/// early stop once the first-token accuracy on a sample of training prompts reaches <c>target_accuracy</c> in every
 /// language. Deterministic on one machine: weights are drawn from a seeded generator, batch order from a seeded
 /// <see cref="Random"/>, and the libtorch thread count is fixed for the run (CPU kernels then reduce in a fixed order).
 /// </summary>
@@ -22,7 +22,8 @@ public static class EmbeddedTrainer
 {
     public const double Beta1 = 0.9, Beta2 = 0.98, ClipNorm = 1.0, FinalLearningRateFraction = 0.1, InitStd = 0.02;
 
-    /// <summary>Rows per length-sorted bucket, in batches: large enough for little padding, small enough to mix.</summary>
+    /// <summary>Rows per length-sorted bucket, in batches: large enough for little padding, small enough to
+    /// mix.</summary>
     private const int BucketBatches = 16;
 
     /// <summary>The GPT-2 config.json of the embedded model (Hugging Face keys).</summary>
@@ -137,7 +138,8 @@ public static class EmbeddedTrainer
         return (model, new TrainingStats(epoch, epochs, step, lastLoss, clock.Elapsed.TotalSeconds, reached, log));
     }
 
-    /// <summary>GPT-2's initialisation: N(0, 0.02) weights, output projections scaled by 1/√(2·layers), zero biases, unit norms.</summary>
+    /// <summary>GPT-2's initialisation: N(0, 0.02) weights, output projections scaled by 1/√(2·layers), zero biases,
+    /// unit norms.</summary>
     public static void Initialize(TransformerLM model, int seed)
     {
         var gen = new Generator((ulong)seed);
@@ -165,7 +167,8 @@ public static class EmbeddedTrainer
 
     /// <summary>
     /// One epoch's batches: rows shuffled, cut into buckets of <see cref="BucketBatches"/> batches, each bucket sorted
-    /// by length (stable) and cut into batches, and the batches shuffled. All randomness comes from <paramref name="random"/>.
+    /// by length (stable) and cut into batches, and the batches shuffled. All randomness comes from <paramref
+    /// name="random"/>.
     /// </summary>
     public static List<TrainingRow[]> Batches(IReadOnlyList<TrainingRow> rows, int batchSize, Random random)
     {
@@ -188,9 +191,9 @@ public static class EmbeddedTrainer
     /// The model and its data-parallel replicas. A batch is cut into one contiguous slice per replica; each replica
     /// computes its slice's share of the batch loss (weighted cross-entropy summed over its positions, divided by the
     /// whole batch's weight) and its gradient on a worker thread of its own (<see cref="Attribution.CpuWorkers"/>, with
-    /// the scope's libtorch threads each). The gradients are added into the model's in replica order, so the step is the full
-    /// batch's step with a fixed summation order: deterministic, and the same on any machine with this many replicas.
-    /// After the optimiser step the replicas copy the model's weights.
+    /// the scope's libtorch threads each). The gradients are added into the model's in replica order, so the step is
+    /// the full batch's step with a fixed summation order: deterministic, and the same on any machine with this many
+    /// replicas. After the optimiser step the replicas copy the model's weights.
     /// </summary>
     private sealed class Replicas : IDisposable
     {

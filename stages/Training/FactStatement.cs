@@ -1,11 +1,11 @@
 namespace KnPipeline.Stages.Training;
 
 /// <summary>
-/// One fact stated by one template: the full sentence and the parts DESIGN §2 queries use. The prompt is the text
-/// before [Y] trimmed at the end; the object follows as a continuation, with a leading space when the language writes
-/// spaces and the template has whitespace right before [Y] (so French <c>d'[Y]</c> and all of zh/ja get none); the
-/// rest is the text after the object. Training concatenates exactly these three encodings, so the model learns the
-/// object in the token form the queries will ask for.
+/// One fact stated by one template: the full sentence and the parts the queries use (docs/architecture.md,
+/// Definitions). The prompt is the text before [Y] trimmed at the end; the object follows as a continuation, with a
+/// leading space when the language writes spaces and the template has whitespace right before [Y] (so French
+/// <c>d'[Y]</c> and all of zh/ja get none); the rest is the text after the object. Training concatenates exactly these
+/// three encodings, so the model learns the object in the token form the queries will ask for.
 /// </summary>
 public sealed record FactStatement(
     string Language, string FactId, string Relation, string TemplateId, bool IsTrain, bool SubjectFirst,

@@ -4,19 +4,21 @@ using static TorchSharp.torch;
 namespace KnPipeline.Stages.Training;
 
 /// <summary>
-/// Scores causal-LM queries the way DESIGN §2 defines a correct answer. First-token: the gold object's first token is
-/// the argmax at the prompt's last position. Greedy: greedy decoding of as many tokens as the object has reproduces
-/// all of them; as long as every argmax equals the gold token the greedy prefix IS the gold prefix, so one
-/// teacher-forced pass over prompt + object[..^1] decides it exactly.
+/// Scores causal-LM queries the way docs/architecture.md (Definitions) defines a correct answer. First-token: the gold
+/// object's first token is the argmax at the prompt's last position. Greedy: greedy decoding of as many tokens as the
+/// object has reproduces all of them; as long as every argmax equals the gold token the greedy prefix IS the gold
+/// prefix, so one teacher-forced pass over prompt + object[..^1] decides it exactly.
 /// </summary>
 public static class PromptScorer
 {
-    /// <summary>One query: prompt ids (as EncodePrompt gives them) and the object's ids (as TargetIds gives them).</summary>
+    /// <summary>One query: prompt ids (as EncodePrompt gives them) and the object's ids (as TargetIds gives
+    /// them).</summary>
     public readonly record struct Query(int[] Prompt, int[] Target);
 
     public readonly record struct Score(bool FirstToken, bool Greedy);
 
-    /// <summary>Scores every query with <paramref name="model"/> on the CPU or its device, in length-sorted batches.</summary>
+    /// <summary>Scores every query with <paramref name="model"/> on the CPU or its device, in length-sorted
+    /// batches.</summary>
     public static Score[] Run(TransformerLM model, IReadOnlyList<Query> queries, int padId, int batchSize = 256)
     {
         var scores = new Score[queries.Count];

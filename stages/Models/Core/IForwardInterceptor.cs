@@ -4,8 +4,8 @@ namespace KnPipeline.Stages.Models.Core;
 
 /// <summary>
 /// Observes or changes a forward pass at the two places knowledge-neuron work needs: the FFN neuron activation (the
-/// input of the FFN output projection, DESIGN §2) and the attention probabilities. Returning the argument unchanged
-/// is a pure observation; returning a new tensor replaces it for the rest of the pass.
+/// input of the FFN output projection; docs/architecture.md, Definitions) and the attention probabilities. Returning
+/// the argument unchanged is a pure observation; returning a new tensor replaces it for the rest of the pass.
 /// </summary>
 public interface IForwardInterceptor
 {

@@ -7,10 +7,10 @@ namespace KnPipeline.Stages.Models.Core;
 /// by default every block above the (dynamic) mmap threshold is a fresh mapping that is page-faulted in page by page
 /// and unmapped again when freed, and attribution frees and reallocates tensors of many MB per layer. Setting
 /// <c>M_MMAP_MAX = 0</c> and a large <c>M_TRIM_THRESHOLD</c> with <c>mallopt</c> is what
-/// <c>GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=…</c> does at start-up (CONVENTIONS §2e),
-/// but works at run time, so no launcher or re-exec is needed. Measured on the GPT-2-small bench (1 thread): 10–15%
-/// less CPU time per query. The cost: freed memory stays in the process (peak RSS is what was needed anyway).
-/// Skipped when GLIBC_TUNABLES already sets malloc options, when KN_MALLOC_TUNING=0, and off glibc.
+/// <c>GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=…</c> does at start-up (docs/architecture.md,
+/// Library notes), but works at run time, so no launcher or re-exec is needed. Measured on the GPT-2-small bench (1
+/// thread): 10–15% less CPU time per query. The cost: freed memory stays in the process (peak RSS is what was needed
+/// anyway). Skipped when GLIBC_TUNABLES already sets malloc options, when KN_MALLOC_TUNING=0, and off glibc.
 /// </summary>
 public static class MallocTuning
 {

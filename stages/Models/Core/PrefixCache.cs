@@ -3,8 +3,8 @@ using static TorchSharp.torch;
 namespace KnPipeline.Stages.Models.Core;
 
 /// <summary>
-/// A prompt batch run once, with every layer's keys, values, x_mid, activation and output kept (DESIGN §3). Later
-/// passes start at any layer from this cache and compute only what an intervention there can change:
+/// A prompt batch run once, with every layer's keys, values, x_mid, activation and output kept (docs/architecture.md,
+/// Speed). Later passes start at any layer from this cache and compute only what an intervention there can change:
 /// <list type="bullet">
 /// <item>causal LMs: a few chosen positions ("slots", e.g. the prediction position and teacher-forced object tokens),
 /// attending to the cached keys and values of the positions before the first slot plus their own;</item>
@@ -107,7 +107,8 @@ public sealed class PrefixCache
         return _model.FfnOutput(j, xMid, act).MoveToOuterDisposeScope();
     }
 
-    /// <summary>One layer over whole sequences for rows [B, R, T, d] (of <paramref name="prompts"/>[b] when given).</summary>
+    /// <summary>One layer over whole sequences for rows [B, R, T, d] (of <paramref name="prompts"/>[b] when
+    /// given).</summary>
     public Tensor SequenceLayer(int j, Tensor x, Tensor? prompts = null)
     {
         using var scope = NewDisposeScope();

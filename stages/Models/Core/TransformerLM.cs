@@ -7,7 +7,7 @@ namespace KnPipeline.Stages.Models.Core;
 /// The model API every later stage uses, common to the BERT, GPT-2 and LLaMA families. A family supplies the
 /// per-layer primitives (attention input, q/k/v, attention merge, FFN activation, FFN output, final hidden state,
 /// head); this class composes them into a full forward pass, and <see cref="PrefixCache"/> composes them into the
-/// prefix-cached partial passes of DESIGN §3.
+/// prefix-cached partial passes of docs/architecture.md (Speed).
 /// </summary>
 public abstract class TransformerLM : nn.Module
 {
@@ -24,7 +24,8 @@ public abstract class TransformerLM : nn.Module
     public int HiddenSize => Config.HiddenSize;
     public int VocabSize => Config.VocabSize;
 
-    /// <summary>The neuron definition of DESIGN §2 in words, written into every output's metadata.</summary>
+    /// <summary>The neuron definition (docs/architecture.md, Definitions) in words, written into every output's
+    /// metadata.</summary>
     public abstract string NeuronDefinition { get; }
 
     /// <summary>A projection's output [.., T, heads·hd] viewed per head: [.., heads, T, hd].</summary>
@@ -39,16 +40,18 @@ public abstract class TransformerLM : nn.Module
     /// <summary>Token (+ position, + segment) embeddings: [B, T] → [B, T, d].</summary>
     public abstract Tensor Embed(Tensor inputIds, Tensor positionIds, Tensor? tokenTypeIds);
 
-    /// <summary>The hidden state that feeds attention (pre-LN families normalise here; BERT passes x through).</summary>
+    /// <summary>The hidden state that feeds attention (pre-LN families normalise here; BERT passes x
+    /// through).</summary>
     public abstract Tensor AttentionInput(int layer, Tensor x);
 
-    /// <summary>q [.., H, T, hd], k and v [.., Hkv, T, hd] for tokens at <paramref name="positionIds"/> (RoPE applied).</summary>
+    /// <summary>q [.., H, T, hd], k and v [.., Hkv, T, hd] for tokens at <paramref name="positionIds"/> (RoPE
+    /// applied).</summary>
     public abstract (Tensor Q, Tensor K, Tensor V) QueryKeyValue(int layer, Tensor h, Tensor positionIds);
 
     /// <summary>Residual after attention: x_mid from x and the merged attention context [.., T, H·hd].</summary>
     public abstract Tensor AttentionMerge(int layer, Tensor x, Tensor context);
 
-    /// <summary>The FFN neuron activation (DESIGN §2) from x_mid.</summary>
+    /// <summary>The FFN neuron activation (docs/architecture.md, Definitions) from x_mid.</summary>
     public abstract Tensor FfnActivation(int layer, Tensor xMid);
 
     /// <summary>The layer's output from x_mid and the (possibly replaced) activation.</summary>
@@ -63,7 +66,8 @@ public abstract class TransformerLM : nn.Module
     /// <summary>The output bias [V] (BERT's MLM head), or null.</summary>
     public abstract Tensor? HeadBias { get; }
 
-    /// <summary>The FFN output projection weight as [d, ffn] — column i is neuron i's value slot — for editing.</summary>
+    /// <summary>The FFN output projection weight as [d, ffn] — column i is neuron i's value slot — for
+    /// editing.</summary>
     public abstract Tensor FfnValueWeight(int layer, out bool transposed);
 
     /// <summary>The word embedding matrix [V, d] (input side).</summary>
@@ -77,7 +81,8 @@ public abstract class TransformerLM : nn.Module
 
     // ---- composed passes ----
 
-    /// <summary>Default position ids: Hugging Face's cumsum(mask) − 1, pads set to 1 (plus the RoBERTa offset).</summary>
+    /// <summary>Default position ids: Hugging Face's cumsum(mask) − 1, pads set to 1 (plus the RoBERTa
+    /// offset).</summary>
     public virtual Tensor DefaultPositionIds(ForwardInputs inputs)
     {
         var ids = inputs.InputIds;
@@ -127,7 +132,8 @@ public abstract class TransformerLM : nn.Module
         return x;
     }
 
-    /// <summary>Logits at one position per row ([B] positions → [B, V]), or at every position when null ([B, T, V]).</summary>
+    /// <summary>Logits at one position per row ([B] positions → [B, V]), or at every position when null ([B, T,
+    /// V]).</summary>
     public Tensor Logits(ForwardInputs inputs, Tensor? positions = null, IForwardInterceptor? interceptor = null)
     {
         var x = ForwardHidden(inputs, interceptor);
@@ -174,5 +180,6 @@ public abstract class TransformerLM : nn.Module
     }
 }
 
-/// <summary>What one layer computed in a full pass: the prefix cache of DESIGN §3 is built from these.</summary>
+/// <summary>What one layer computed in a full pass: the prefix cache of docs/architecture.md (Speed) is built from
+/// these.</summary>
 public sealed record LayerTrace(int Layer, Tensor Keys, Tensor Values, Tensor XMid, Tensor Activation, Tensor XOut);

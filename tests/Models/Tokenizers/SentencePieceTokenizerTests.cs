@@ -6,7 +6,7 @@ namespace KnPipeline.Tests.Models.Tokenizers;
 
 /// <summary>
 /// The stories260K SentencePiece BPE tokenizer (512 pieces, byte fallback, dummy prefix, BOS on by default); ids from
-/// ../shared/models/stories260K/README.md and the Python sentencepiece ids quoted in CONVENTIONS.md §3.
+/// ../shared/models/stories260K/README.md and the Python sentencepiece ids quoted below.
 /// </summary>
 public class SentencePieceTokenizerTests
 {
