@@ -11,6 +11,7 @@ public static class CliApp
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(MergeCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(SelfCheckCommand.Create());
         root.Subcommands.Add(new Command("bench", "Benchmarks that print speed and memory figures")
             { BenchForwardCommand.Create(), BenchAttributionCommand.Create(), BenchCommand.CreateData(), BenchMemoryCommand.Create() });

@@ -10,7 +10,7 @@ using Serilog.Events;
 namespace KnPipeline.Cli;
 
 /// <summary>
-/// <c>pipeline run [--config FILE] [--set k=v] [--run-dir DIR] [--resume] [--shard i/N]</c>: the main job. Without a
+/// <c>pipeline run [--config FILE] [--set k=v] [--run-dir DIR] [--resume] [--shard i/N] [--no-report]</c>: the main job. Without a
 /// subcommand <c>pipeline</c> runs this with the default config.
 /// </summary>
 public static class RunCommand
@@ -21,19 +21,23 @@ public static class RunCommand
         var runDir = new Option<string?>("--run-dir") { Description = "The run folder itself (default: runs/<run-id>)" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --run-dir (a rerun of the same config also resumes)" };
         var shard = new Option<string?>("--shard") { Description = "Run shard i of N (also from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX)" };
-        var cmd = new Command("run", "Run the pipeline: benchmark → queries → tokens → attributions → KN sets") { runDir, resume, shard };
+        var noReport = new Option<bool>("--no-report") { Description = "Do not write <run-dir>/report at the end" };
+        var cmd = new Command("run", "Run the pipeline: benchmark → queries → tokens → attributions → KN sets")
+            { runDir, resume, shard, noReport };
         config.AddTo(cmd);
-        cmd.SetAction((pr, ct) => RunAsync(config.Load(pr), config.Source(pr), pr.GetValue(runDir), pr.GetValue(resume), pr.GetValue(shard)));
+        cmd.SetAction((pr, ct) => RunAsync(config.Load(pr), config.Source(pr), pr.GetValue(runDir), pr.GetValue(resume),
+            pr.GetValue(shard), !pr.GetValue(noReport)));
         return cmd;
     }
 
     public static Task<int> RunDefaultAsync() =>
         RunAsync(ConfigLoader.LoadForCommand(null), ConfigLoader.ResolveSource(null), null, false, null);
 
-    public static async Task<int> RunAsync(Stages.Options.PipelineConfig cfg, string source, string? runDir, bool resume, string? shardText)
+    public static async Task<int> RunAsync(Stages.Options.PipelineConfig cfg, string source, string? runDir, bool resume,
+        string? shardText, bool report = true)
     {
         var shard = ShardSpec.Resolve(shardText, Environment.GetEnvironmentVariable);
-        var request = new RunRequest(cfg, source, runDir, resume, shard);
+        var request = new RunRequest(cfg, source, runDir, resume, shard, report);
         string dir = runDir ?? PipelineRun.DefaultRunDir(cfg);
         Directory.CreateDirectory(Path.Combine(dir, "logs"));
         var level = cfg.Logging.Level switch

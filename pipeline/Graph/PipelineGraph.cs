@@ -103,7 +103,7 @@ public sealed class PipelineGraph(
             long start = Stopwatch.GetTimestamp();
             if (_firstStart < 0)
                 _firstStart = start;
-            var (attributed, notLocalized) = device.Run(b.Queries);
+            var (attributed, notLocalized, predictions) = device.Run(b.Queries);
             _lastEnd = Stopwatch.GetTimestamp();
             double s = Stopwatch.GetElapsedTime(start, _lastEnd).TotalSeconds;
             _deviceCompute += s;
@@ -111,7 +111,7 @@ public sealed class PipelineGraph(
             Interlocked.Add(ref _queriesAttributed, attributed.Count);
             if (b.IsLast)
                 progress.FactsDone(2, b.Chunk.Expanded.Chunk.FactIds.Count);
-            return new BatchResult(b, attributed, notLocalized, s);
+            return new BatchResult(b, attributed, notLocalized, s) { Predictions = predictions };
         }, new ExecutionDataflowBlockOptions
         {
             BoundedCapacity = 2, MaxDegreeOfParallelism = 1, TaskScheduler = deviceThread, CancellationToken = ct,
@@ -119,6 +119,7 @@ public sealed class PipelineGraph(
 
         var attributions = new List<AttributionRecord>();
         var knSets = new List<KnSetRecord>();
+        var predictions = new List<PredictionRecord>();
         int pendingNotLocalized = 0;
         var write = new ActionBlock<BatchResult>(async r =>
         {
@@ -128,6 +129,7 @@ public sealed class PipelineGraph(
             var (a, k) = device.Selection.Run(r.Attributed);
             attributions.AddRange(a);
             knSets.AddRange(k);
+            predictions.AddRange(r.Predictions);
             pendingNotLocalized += r.NotLocalized;
             if (!r.Batch.IsLast)
             {
@@ -136,9 +138,11 @@ public sealed class PipelineGraph(
             }
             var chunk = r.Batch.Chunk;
             var marker = await writer.WriteAsync(
-                new ChunkResult(chunk, attributions.ToList(), knSets.ToList(), pendingNotLocalized), ct);
+                new ChunkResult(chunk, attributions.ToList(), knSets.ToList(), pendingNotLocalized)
+                    { Predictions = predictions.ToList() }, ct);
             attributions.Clear();
             knSets.Clear();
+            predictions.Clear();
             pendingNotLocalized = 0;
             AddSince(ref _writeTicks, start);
             // Handed on, not kept: a kept marker per chunk grows with the length of the run.

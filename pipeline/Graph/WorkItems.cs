@@ -23,7 +23,11 @@ public sealed record DeviceBatch(TokenizedChunk Chunk, int Index, IReadOnlyList<
 /// not localized.</summary>
 public sealed record BatchResult(DeviceBatch Batch,
     IReadOnlyList<(TokenizedQueryRecord Query, QueryAttribution Result)> Attributed, int NotLocalized,
-    double ComputeSeconds);
+    double ComputeSeconds)
+{
+    /// <summary>Every query's prediction, localized or not.</summary>
+    public IReadOnlyList<PredictionRecord> Predictions { get; init; } = [];
+}
 
 /// <summary>
 /// A finished chunk: the records every stage emitted for it, and the counters its marker keeps. The writer only
@@ -33,6 +37,8 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
     IReadOnlyList<KnSetRecord> KnSets, int NotLocalized)
 {
     public ExpandedChunk Expanded => Chunk.Expanded;
+
+    public IReadOnlyList<PredictionRecord> Predictions { get; init; } = [];
 
     public IReadOnlyList<QuarantineRecord> Quarantined { get; } = [.. Chunk.Expanded.Quarantined, .. Chunk.Quarantined];
 
@@ -44,5 +50,6 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
         TableRegistry.Attributions.Rows(Attributions),
         TableRegistry.KnSets.Rows(KnSets),
         TableRegistry.Quarantine.Rows(Quarantined),
+        TableRegistry.Predictions.Rows(Predictions),
     ];
 }

@@ -16,7 +16,7 @@ namespace KnPipeline.Hosting;
 public static class GraphPhase
 {
     public sealed record Outcome(bool Interrupted, long ChunksWritten, long QueriesAttributed, double DeviceSeconds,
-        double DeviceBusy, (double Expand, double Tokenize, double Write) StageSeconds);
+        double DeviceBusy, (double Expand, double Tokenize, double Write) StageSeconds, double Flops = 0);
 
     public static async Task<Outcome> RunAsync(PipelineConfig c, RunInputs inputs, RunPlan plan, RunFolder run,
         PartMetadata metadata, ILogger log, CancellationToken ct)
@@ -31,7 +31,7 @@ public static class GraphPhase
         using var stage = new AttributionStage(loaded.Model, c.Attribution, c.Attribution.Target == AttributionTarget.AllTokens,
             c.Attribution.Localize == LocalizeMode.Correct, loaded.PadId, c.Attribution.BatchRows,
             new KnSelectionStage(c.Attribution.KnThreshold, c.Attribution.TopK, c.Attribution.KeepFull,
-                loaded.Model.FfnWidth), baselines);
+                loaded.Model.FfnWidth), baselines, id => loaded.Tokenizer!.Decode([id]));
         var packer = new BatchPacker(c.Attribution.BatchRows, c.Attribution.BatchTokens);
         var writer = new ChunkWriter(run, metadata, c.Pipeline.RowGroupRows);
         int parallelism = c.Pipeline.TokenizeParallelism > 0 ? c.Pipeline.TokenizeParallelism : Environment.ProcessorCount;
@@ -63,7 +63,7 @@ public static class GraphPhase
             progress.Dispose();
         }
         return new Outcome(interrupted, written, graph.QueriesAttributed, graph.DeviceSeconds, graph.DeviceBusy,
-            graph.StageSeconds);
+            graph.StageSeconds, stage.Flops);
     }
 
     /// <summary>

@@ -9,9 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace KnPipeline.Hosting;
 
 /// <summary>
-/// One run from config to run folder, as a list of phases: resolve inputs (data, model, training) → manifest (write,
-/// or check on resume) → plan (chunks, the done ones skipped) → graph (the rest) → reduce (statistics over all facts)
-/// → summary. Each phase is its own class; this one only sequences them and times them.
+/// One run from config to run folder, as a list of phases: resolve inputs (data, model, training) → manifest
+/// (write, or check on resume) → plan (chunks, the done ones skipped) → graph (the rest) → reduce (statistics over
+/// all facts) → summary → report (unless <c>--no-report</c>). Each phase is its own class; this one only sequences
+/// them and times them.
 /// </summary>
 public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
 {
@@ -50,6 +51,7 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         (timings.Seconds["expand_s"], timings.Seconds["tokenize_s"], timings.Seconds["write_s"]) = graph.StageSeconds;
         timings.DeviceBusy = graph.DeviceBusy;
         timings.QueriesAttributedThisSession = graph.QueriesAttributed;
+        timings.Flops = graph.Flops;
 
         bool complete = !graph.Interrupted && plan.Totals.Chunks == plan.Plan.Chunks.Count;
         timings.Seconds["wall_s"] = wall.Elapsed.TotalSeconds;
@@ -62,6 +64,9 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         RunSummary.Write(run.SummaryPath(request.Shard), summary);
         log.LogInformation("summary written to {Path}", run.SummaryPath(request.Shard));
         RunSummary.Print(summary, Console.Error);
+        // The report reads what the summary just wrote; a shard's waits for `pipeline merge`, as the reduce does.
+        if (request.Report && complete && !request.Shard.IsSharded)
+            ReportPhase.Run(run, log);
         Console.Error.WriteLine($"run folder: {run.Path}");
         return (graph.Interrupted ? ExitCodes.Interrupted : ExitCodes.Ok, run.Path);
     }

@@ -19,7 +19,7 @@ public static class RunSummary
     /// <summary>The keys the end-of-run table shows, in order.</summary>
     private static readonly string[] Printed =
     [
-        "facts", "queries", "queries_attributed", "languages", "quarantined", "queries_per_s", "device_busy",
+        "facts", "queries", "queries_attributed", "languages", "quarantined", "queries_per_s", "device_busy", "gflops",
         "completeness_gap_median", "wall_s", "model_s", "graph_s", "reduce_s", "expand_s", "tokenize_s", "device_s",
         "write_s",
     ];
@@ -31,6 +31,12 @@ public static class RunSummary
         public double DeviceBusy { get; set; }
         public long QueriesAttributedThisSession { get; set; }
         public double? EmbeddedTrainingSeconds { get; set; }
+
+        /// <summary>Matmul FLOPs the device stage ran in this session (the stage counts them per batch).</summary>
+        public double Flops { get; set; }
+
+        /// <summary>Achieved GFLOP/s over the device stage's wall time, as queries/s is.</summary>
+        public double Gflops => Seconds.GetValueOrDefault("device_s") is > 0 and var d ? Flops / d / 1e9 : 0;
 
         public double QueriesPerSecond =>
             Seconds.GetValueOrDefault("device_s") is > 0 and var d ? QueriesAttributedThisSession / d : 0;
@@ -47,6 +53,7 @@ public static class RunSummary
             ["quarantined"] = totals.Quarantined,
             ["queries_per_s"] = timings.QueriesPerSecond,
             ["device_busy"] = Math.Round(timings.DeviceBusy, 4),
+            ["gflops"] = Math.Round(timings.Gflops, 3),
             ["completeness_gap_median"] = totals.GapMedian,
             ["queries_tokenized"] = totals.Tokenized,
             ["queries_attributed"] = totals.Attributed,
@@ -82,6 +89,9 @@ public static class RunSummary
         double deviceS = Sum("device_s");
         timings.QueriesAttributedThisSession = (long)Math.Round(shards.Sum(s =>
             (s["queries_per_s"]?.GetValue<double>() ?? 0) * (s["device_s"]?.GetValue<double>() ?? 0)) * shards.Count);
+        // FLOPs as the queries: the shards' rates over their summed device time, times the shards side by side.
+        timings.Flops = shards.Sum(s =>
+            (s["gflops"]?.GetValue<double>() ?? 0) * 1e9 * (s["device_s"]?.GetValue<double>() ?? 0)) * shards.Count;
         timings.DeviceBusy = deviceS > 0
             ? shards.Sum(s => (s["device_busy"]?.GetValue<double>() ?? 0) * (s["device_s"]?.GetValue<double>() ?? 0)) / deviceS
             : 0;

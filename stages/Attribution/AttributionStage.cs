@@ -22,11 +22,16 @@ public sealed class AttributionStage : IDisposable
     private readonly int _padId;
     private readonly BatchPacker _oom;
     private readonly Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?> _baselines;
+    private readonly Func<int, string> _tokenText;
+    private readonly AttributionOptions _settings;
 
     public AttributionStage(TransformerLM model, AttributionOptions settings, bool allTokens, bool onlyCorrect,
                             int padId, int rowBudget, KnSelectionStage selection,
-                            Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?>? baselines = null)
+                            Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?>? baselines = null,
+                            Func<int, string>? tokenText = null)
     {
+        _tokenText = tokenText ?? (id => id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _settings = settings;
         _model = model;
         Selection = selection;
         _ig = new IntegratedGradients(model, settings, padId);
@@ -38,6 +43,13 @@ public sealed class AttributionStage : IDisposable
     }
 
     public IntegratedGradients Engine => _ig;
+
+    /// <summary>
+    /// Matmul FLOPs of the batches run so far (<see cref="FlopCount"/>: the top-1 pass and each attributed query's
+    /// integrated gradients at the configured steps), for the run's achieved GFLOP/s. The adaptive rule is counted at
+    /// its starting steps, so its figure is a lower bound.
+    /// </summary>
+    public double Flops { get; private set; }
 
     /// <summary>Makes the attribution and KN-set records of what <see cref="Run"/> attributed.</summary>
     public KnSelectionStage Selection { get; }
@@ -63,23 +75,47 @@ public sealed class AttributionStage : IDisposable
     }
 
     /// <summary>
-    /// Attributes a batch; returns the attributed queries in input order and how many were not localized.
+    /// Attributes a batch; returns the attributed queries in input order, how many were not localized, and every
+    /// query's prediction (localized or not).
     /// </summary>
-    public (List<(TokenizedQueryRecord Query, QueryAttribution Result)> Attributed, int NotLocalized) Run(
-        IReadOnlyList<TokenizedQueryRecord> batch)
+    public (List<(TokenizedQueryRecord Query, QueryAttribution Result)> Attributed, int NotLocalized,
+        List<PredictionRecord> Predictions) Run(IReadOnlyList<TokenizedQueryRecord> batch)
     {
         if (batch.Count == 0)
-            return ([], 0);
+            return ([], 0, []);
         var queries = batch.Select(ToQuery).ToList();
-        var keep = _onlyCorrect ? Correct(queries) : Enumerable.Repeat(true, queries.Count).ToArray();
-        var chosen = Enumerable.Range(0, batch.Count).Where(i => keep[i]).ToList();
+        var predictions = Predict(batch, queries);
+        var chosen = Enumerable.Range(0, batch.Count).Where(i => !_onlyCorrect || predictions[i].Correct).ToList();
         var results = _oom.RunWithOomRetry<AttributionQuery, QueryAttribution>(chosen.Select(i => queries[i]).ToList(),
             qs => _ig.Run(qs, _baselines(qs)));
-        return (chosen.Select((i, k) => (batch[i], results[k])).ToList(), batch.Count - chosen.Count);
+        Flops += queries.Sum(q => FlopCount.Forward(_model.Config, q.InputIds.Length, headEverywhere: false))
+                 + chosen.Sum(i => QueryFlops(queries[i].InputIds.Length));
+        return (chosen.Select((i, k) => (batch[i], results[k])).ToList(), batch.Count - chosen.Count, predictions);
     }
 
-    /// <summary>One no-grad pass: is the first gold token the argmax at the first target position?</summary>
-    private bool[] Correct(IReadOnlyList<AttributionQuery> qs)
+    /// <summary>FLOPs of one query's integrated gradients over the attributed layers.</summary>
+    private double QueryFlops(int tokens)
+    {
+        var c = _model.Config;
+        int layers = _settings.Layers.Count > 0 ? _settings.Layers.Count : _model.NumLayers, m = _settings.Steps;
+        if (_settings.Algorithm == AttributionAlgorithm.Naive)
+            return FlopCount.Naive(c, tokens, m, layers);
+        if (_model.IsCausal)
+            return FlopCount.FastCausal(c, tokens, m, layers);
+        // Masked LMs' fast path reruns the whole sequence from layer l up for each of the m + 1 rows, then backward.
+        double suffix = 0;
+        for (int l = 0; l < layers; l++)
+            suffix += (m + 1) * (c.NumLayers - l) * FlopCount.SequenceLayer(c, tokens);
+        return FlopCount.Forward(c, tokens, headEverywhere: false)
+               + 2 * (suffix + (m + 1) * layers * FlopCount.HeadRow(c));
+    }
+
+    /// <summary>
+    /// One no-grad pass at the first target position: the top-1 token, and the gold first token's rank (logits
+    /// strictly above it) and probability. Correct means the gold first token is the argmax.
+    /// </summary>
+    private List<PredictionRecord> Predict(IReadOnlyList<TokenizedQueryRecord> batch,
+        IReadOnlyList<AttributionQuery> qs)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -89,8 +125,16 @@ public sealed class AttributionStage : IDisposable
                 ? null
                 : qs.Select(q => q.TokenTypeIds ?? new int[q.InputIds.Length]).ToList());
         var pos = tensor(qs.Select(q => (long)q.TargetPositions[0]).ToArray(), device: device);
-        var top = _model.Logits(inputs, pos).argmax(1).cpu().data<long>().ToArray();
-        return qs.Select((q, i) => top[i] == q.TargetIds[0]).ToArray();
+        var logits = _model.Logits(inputs, pos).to_type(ScalarType.Float32);
+        var gold = tensor(qs.Select(q => (long)q.TargetIds[0]).ToArray(), device: device).unsqueeze(1);
+        var goldLogit = logits.gather(1, gold);
+        var top = logits.argmax(1).cpu().data<long>().ToArray();
+        var rank = logits.gt(goldLogit).sum(1).cpu().data<long>().ToArray();
+        var prob = logits.log_softmax(1).gather(1, gold).exp().squeeze(1).to_type(ScalarType.Float64).cpu()
+            .data<double>().ToArray();
+        return batch.Select((t, i) => new PredictionRecord(t.QueryId, t.FactId, t.Relation, t.Language, t.TemplateId,
+            t.Split, (int)top[i], _tokenText((int)top[i]), qs[i].TargetIds[0], (int)rank[i], prob[i],
+            top[i] == qs[i].TargetIds[0])).ToList();
     }
 
     public void Dispose() => _ig.Dispose();

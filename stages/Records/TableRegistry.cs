@@ -35,6 +35,14 @@ public static class TableRegistry
             r => QueryRecord.LanguageOfId(r.RecordId) ?? "unknown",
             r => $"{r.Source}\u0000{r.Line:D9}\u0000{r.RecordId}\u0000{r.Reason}\u0000{r.Stage}"));
 
+    /// <summary>
+    /// Every tokenized query's top-1 prediction, localized or not (after the tables the first builds wrote, so their
+    /// order stays).
+    /// </summary>
+    public static readonly TableDef<PredictionRecord> Predictions = Register(
+        new TableDef<PredictionRecord>("predictions", PredictionRecordSchema.Instance, r => r.Language,
+            r => r.QueryId));
+
     /// <summary>Every registered table, in registration order.</summary>
     public static IReadOnlyList<TableDef> All => Volatile.Read(ref _all);
 

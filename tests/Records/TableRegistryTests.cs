@@ -110,6 +110,7 @@ public sealed class TableRegistryTests : IDisposable
             attributions 0
             kn_sets 0
             quarantine 0
+            predictions 0
             test_probe 3
 
             """, console.Out.ReplaceLineEndings("\n"));
