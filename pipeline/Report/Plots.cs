@@ -3,7 +3,7 @@ using ScottPlot;
 namespace KnPipeline.Report;
 
 /// <summary>
-/// The report's figure kinds in ScottPlot 5 (CONVENTIONS §2g): grouped bars, lines, and heatmaps. Each draws only the
+/// The report's figure kinds in ScottPlot 5: grouped bars, lines, and heatmaps. Each draws only the
 /// numbers it is given, which the caller also writes as the figure's CSV. Tick labels holding CJK text are drawn with
 /// the CJK font (ScottPlot does not fall back from one font to another by itself: the text would be boxes).
 /// </summary>

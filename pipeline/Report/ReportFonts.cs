@@ -3,10 +3,11 @@ using ScottPlot;
 namespace KnPipeline.Report;
 
 /// <summary>
-/// The fonts the figures draw with, brought by the project (<c>assets/fonts</c>, copied beside the binary): DejaVu Sans
+/// The fonts the figures draw with, brought by the project (<c>pipeline/Report/Fonts</c>, copied beside the binary
+/// under the same path): DejaVu Sans
 /// for Latin, Cyrillic, Greek and Arabic letters, and a subset of WenQuanYi Micro Hei for Chinese, Japanese and Korean.
 /// ScottPlot's Skia build needs no system fonts, but without a registered font it draws every label blank and still
-/// writes the PNG (CONVENTIONS §2g, trap 1), and its default family is the first one found, often a serif. So the
+/// writes the PNG, and its default family is the first one found, often a serif. So the
 /// fonts are registered from files and checked for glyphs before any figure is drawn.
 /// </summary>
 public static class ReportFonts
@@ -17,17 +18,20 @@ public static class ReportFonts
     private static readonly object Gate = new();
     private static bool _registered;
 
-    /// <summary>The folder of the font files: beside the binary, else the repository's <c>assets/fonts</c>.</summary>
+    /// <summary>
+    /// The folder of the font files: <c>Report/Fonts</c> beside the binary, else the repository's
+    /// <c>pipeline/Report/Fonts</c>.
+    /// </summary>
     public static string Folder(string? baseDir = null)
     {
-        string here = Path.Combine(baseDir ?? AppContext.BaseDirectory, "assets", "fonts");
-        if (Directory.Exists(here))
+        string here = Path.Combine(baseDir ?? AppContext.BaseDirectory, "Report", "Fonts");
+        if (File.Exists(Path.Combine(here, "DejaVuSans.ttf")))
             return here;
         for (var d = new DirectoryInfo(baseDir ?? AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (Directory.Exists(Path.Combine(d.FullName, "assets", "fonts")))
-                return Path.Combine(d.FullName, "assets", "fonts");
+            if (Directory.Exists(Path.Combine(d.FullName, "pipeline", "Report", "Fonts")))
+                return Path.Combine(d.FullName, "pipeline", "Report", "Fonts");
         throw new InvalidOperationException(
-            $"no assets/fonts folder beside {AppContext.BaseDirectory}: the report's figures would have no text");
+            $"no fonts folder beside {AppContext.BaseDirectory}: the report's figures would have no text");
     }
 
     /// <summary>Registers the fonts once and makes DejaVu Sans the default; throws when a font has no glyphs.</summary>

@@ -21,7 +21,7 @@ public sealed class KnowledgeNeuronsSection : IReportSection
     {
         w.Text($"A query's coarse knowledge neurons are the (layer, unit) pairs whose attribution exceeds " +
                $"{ctx.Config("attribution.kn_threshold")} × the query's maximum over all layers and units " +
-               $"({ctx.Definition("coarse_kn") ?? "DESIGN §2"}).");
+               $"({ctx.Definition("coarse_kn") ?? "docs/architecture.md, Definitions"}).");
         PerLayer(ctx, w);
         Sizes(ctx, w);
         if (ctx.Tables.Has("attributions"))
