@@ -103,7 +103,7 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
             Languages = C.Data.Languages.Count > 0 ? C.Data.Languages.ToList() : null,
             Relations = C.Data.Relations.Count > 0 ? C.Data.Relations.ToList() : null,
             FactsPerRelation = C.Data.FactsPerRelation, Seed = C.Run.Seed,
-            Split = C.Data.Split switch { DataSplit.Train => TemplateSplitFilter.Train, DataSplit.Heldout => TemplateSplitFilter.Heldout, _ => TemplateSplitFilter.All },
+            Split = C.Data.Split,
             ModelKind = kind,
         };
         var plan = ChunkPlanner.Build(source, filter, request.Shard, C.Run.ChunkFacts, loadQuarantine);

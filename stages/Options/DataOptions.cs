@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KnPipeline.Stages.QueryExpansion;
 
 namespace KnPipeline.Stages.Options;
 
@@ -28,7 +29,8 @@ public sealed class DataOptions
     [Range(0, 1_000_000)]
     public int FactsPerRelation { get; set; }
 
-    public DataSplit Split { get; set; } = DataSplit.All;
+    /// <summary>Which templates the run expands: train, heldout or all (the same enum query expansion takes).</summary>
+    public TemplateSplitFilter Split { get; set; } = TemplateSplitFilter.All;
 
     public IEnumerable<OptionError> Validate()
     {
