@@ -11,10 +11,13 @@ namespace KnPipeline.Stages.Training;
 /// </summary>
 public static class PromptScorer
 {
-    /// <summary>One query: prompt ids (as EncodePrompt gives them) and the object's ids (as TargetIds gives them).</summary>
-    public readonly record struct Query(int[] Prompt, int[] Target);
+    /// <summary>
+    /// One query: prompt ids (as EncodePrompt gives them), the object's ids (as TargetIds gives them) and the first
+    /// tokens of the object's aliases (null = none), which only <see cref="Score.FirstTokenOrAlias"/> counts.
+    /// </summary>
+    public readonly record struct Query(int[] Prompt, int[] Target, int[]? AliasFirst = null);
 
-    public readonly record struct Score(bool FirstToken, bool Greedy);
+    public readonly record struct Score(bool FirstToken, bool Greedy, bool FirstTokenOrAlias);
 
     /// <summary>Scores every query with <paramref name="model"/> on the CPU or its device, in length-sorted batches.</summary>
     public static Score[] Run(TransformerLM model, IReadOnlyList<Query> queries, int padId, int batchSize = 256)
@@ -57,7 +60,8 @@ public static class PromptScorer
                 for (int k = 0; k < q.Target.Length; k++)
                     all &= argmax[at + k] == q.Target[k];
                 at += q.Target.Length;
-                scores[batch[r]] = new Score(first, all);
+                bool alias = first || (q.AliasFirst?.Contains((int)argmax[at - q.Target.Length]) ?? false);
+                scores[batch[r]] = new Score(first, all, alias);
             }
         }
         return scores;
