@@ -61,7 +61,8 @@ public static class TrainEmbeddedCommand
             foreach (var (lang, a) in report.Accuracy)
                 accuracy[lang] = new JsonObject
                 {
-                    ["train"] = Number(a.Train), ["heldout"] = Number(a.Heldout), ["heldout_all"] = Number(a.HeldoutAll),
+                    ["train"] = Number(a.Train), ["heldout"] = Number(a.Heldout),
+                    ["heldout_all"] = Number(a.HeldoutAll),
                     ["baseline"] = Number(a.Baseline), ["train_alias"] = Number(a.TrainAlias),
                     ["heldout_alias"] = Number(a.HeldoutAlias), ["heldout_all_alias"] = Number(a.HeldoutAllAlias),
                 };

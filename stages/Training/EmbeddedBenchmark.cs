@@ -51,7 +51,8 @@ public sealed class EmbeddedBenchmark
     public const string CollisionsFile = "first-token-collisions.jsonl";
 
     private EmbeddedBenchmark(string dir, IReadOnlyList<Language> languages,
-        IReadOnlyDictionary<string, IReadOnlyList<Fact>> facts, IReadOnlyDictionary<string, IReadOnlyList<Template>> templates,
+        IReadOnlyDictionary<string, IReadOnlyList<Fact>> facts,
+        IReadOnlyDictionary<string, IReadOnlyList<Template>> templates,
         IReadOnlySet<(string, string, string)> collisions)
     {
         Directory = dir;
@@ -123,8 +124,8 @@ public sealed class EmbeddedBenchmark
         var collisions = new HashSet<(string, string, string)>();
         string collisionsPath = Path.Combine(full, CollisionsFile);
         if (File.Exists(collisionsPath))
-            foreach (var (language, relation, objects) in ReadLines(collisionsPath,
-                         (o, where) => (Str(o, "language", where), Str(o, "relation", where), StrList(o, "objects", where))))
+            foreach (var (language, relation, objects) in ReadLines(collisionsPath, (o, where) =>
+                         (Str(o, "language", where), Str(o, "relation", where), StrList(o, "objects", where))))
                 foreach (string obj in objects)
                     collisions.Add((language, relation, obj));
         return new EmbeddedBenchmark(full, langs, facts, templates, collisions);

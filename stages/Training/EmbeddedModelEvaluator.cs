@@ -36,8 +36,8 @@ public sealed class EmbeddedModelEvaluator : IDisposable
         foreach (var lang in benchmark.Languages)
         {
             var facts = benchmark.Facts[lang.Code].ToDictionary(f => f.FactId, StringComparer.Ordinal);
-            var scored = statements.Where(s => s.Language == lang.Code && !benchmark.Collides(lang.Code, facts[s.FactId]))
-                                   .ToList();
+            var scored = statements
+                .Where(s => s.Language == lang.Code && !benchmark.Collides(lang.Code, facts[s.FactId])).ToList();
             var trainS = scored.Where(s => s.IsTrain).ToList();
             var allS = scored.Where(s => !s.IsTrain).ToList();
             var heldS = allS.Where(s => !facts[s.FactId].Guessable).ToList();
@@ -82,7 +82,8 @@ public sealed class EmbeddedModelEvaluator : IDisposable
     /// <summary>The query with the first tokens of the fact's aliases, for the alias-scored figures.</summary>
     public PromptScorer.Query ToQuery(FactStatement s, EmbeddedBenchmark.Fact fact) =>
         new(Tokenizer.EncodePrompt(s.Prompt), Tokenizer.TargetIds(s.Object, s.SpaceBefore),
-            fact.Aliases.Count == 0 ? null : fact.Aliases.Select(a => Tokenizer.TargetIds(a, s.SpaceBefore)[0]).ToArray());
+            fact.Aliases.Count == 0 ? null
+                : fact.Aliases.Select(a => Tokenizer.TargetIds(a, s.SpaceBefore)[0]).ToArray());
 
     /// <summary>Greedy continuation of <paramref name="prompt"/>: up to <paramref name="maxTokens"/> tokens, stopping at EOS.</summary>
     public string Complete(string prompt, int maxTokens = 8)

@@ -74,7 +74,8 @@ public sealed record TrainingReport
                 accuracy[lang] = new LanguageAccuracy(D(a, "train"), D(a, "heldout"), D(a, "train_greedy"),
                     D(a, "heldout_greedy"), (int)D(a, "train_queries"), (int)D(a, "heldout_queries"))
                 {
-                    HeldoutAll = D(a, "heldout_all"), HeldoutAllQueries = a["heldout_all_queries"] is JsonValue n ? n.GetValue<int>() : 0,
+                    HeldoutAll = D(a, "heldout_all"),
+                    HeldoutAllQueries = a["heldout_all_queries"] is JsonValue n ? n.GetValue<int>() : 0,
                     Baseline = D(a, "baseline"), TrainAlias = D(a, "train_alias"), HeldoutAlias = D(a, "heldout_alias"),
                     HeldoutAllAlias = D(a, "heldout_all_alias"),
                 };

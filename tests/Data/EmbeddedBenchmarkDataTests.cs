@@ -35,7 +35,8 @@ public class EmbeddedBenchmarkDataTests
             Assert.Equal(english, facts.Select(f => S(f, "fact_id")));
             foreach (string r in relations)
                 Assert.Equal(30, facts.Count(f => S(f, "relation") == r));
-            Assert.All(facts, f => Assert.True(f.GetProperty("guessable").ValueKind is JsonValueKind.True or JsonValueKind.False));
+            Assert.All(facts, f => Assert.True(f.GetProperty("guessable").ValueKind is JsonValueKind.True
+                                                   or JsonValueKind.False));
             Assert.All(facts, f => Assert.Equal(f.GetProperty("subject").GetString()!.Trim(), S(f, "subject")));
         }
         Assert.Equal(english, Read("sources.jsonl").Select(s => S(s, "fact_id")));
@@ -79,7 +80,8 @@ public class EmbeddedBenchmarkDataTests
         {
             var templates = Read("templates", lang + ".jsonl");
             foreach (var h in templates.Where(t => S(t, "split") == "heldout"))
-                foreach (var t in templates.Where(t => S(t, "split") == "train" && S(t, "relation") == S(h, "relation")))
+                foreach (var t in templates.Where(t => S(t, "split") == "train" &&
+                                                        S(t, "relation") == S(h, "relation")))
                 {
                     string a = S(h, "text"), b = S(t, "text");
                     Assert.DoesNotContain(b, a);
@@ -148,7 +150,8 @@ public class EmbeddedBenchmarkDataTests
                         continue;
                     var ours = new HashSet<string> { Norm(name, lang) };
                     if (role == "object_qid")
-                        ours.UnionWith(f.GetProperty("aliases").EnumerateArray().Select(a => Norm(a.GetString()!, lang)));
+                        ours.UnionWith(f.GetProperty("aliases").EnumerateArray()
+                                        .Select(a => Norm(a.GetString()!, lang)));
                     compared++;
                     if (!names.Any(n => ours.Contains(Norm(n, lang))))
                         found.Add($"{lang} {q.GetString()} {name}");
@@ -178,11 +181,12 @@ public class EmbeddedBenchmarkDataTests
 
     private static Dictionary<string, HashSet<string>> LabelsOf(string lang, HashSet<string> qids)
     {
-        var files = Directory.GetFiles(SharedData.Path("data", "mpararel", "tuples", lang == "zh" ? "zh-hans" : lang), "*.jsonl")
-                             .ToList();
+        string tuples = SharedData.Path("data", "mpararel", "tuples", lang == "zh" ? "zh-hans" : lang);
+        var files = Directory.GetFiles(tuples, "*.jsonl").ToList();
         string? pair = lang switch { "en" or "fr" => "en_fr", "fi" => "fi_hu", "ja" => "ja_ko", _ => null };
         if (pair != null)
-            files.AddRange(Directory.GetFiles(SharedData.Path("data", "heng840-multilingual-pararel", "my_mlama", pair, lang), "P*.jsonl"));
+            files.AddRange(Directory.GetFiles(
+                SharedData.Path("data", "heng840-multilingual-pararel", "my_mlama", pair, lang), "P*.jsonl"));
         var labels = new Dictionary<string, HashSet<string>>();
         foreach (string file in files)
             foreach (string line in File.ReadLines(file))

@@ -10,7 +10,8 @@ public static class SequenceMatcher
 {
     public static double Ratio(string a, string b)
     {
-        int[] x = a.EnumerateRunes().Select(r => r.Value).ToArray(), y = b.EnumerateRunes().Select(r => r.Value).ToArray();
+        int[] x = a.EnumerateRunes().Select(r => r.Value).ToArray();
+        int[] y = b.EnumerateRunes().Select(r => r.Value).ToArray();
         if (x.Length + y.Length == 0)
             return 1.0;
         if (x.Length >= 200 || y.Length >= 200)

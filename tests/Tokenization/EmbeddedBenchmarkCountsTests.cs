@@ -29,7 +29,8 @@ public class EmbeddedBenchmarkCountsTests
         var perLanguage = causal.GroupBy(x => x.Language).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(new Dictionary<string, int>
         {
-            ["ar"] = 3600, ["de"] = 3630, ["en"] = 3660, ["fi"] = 3690, ["fr"] = 3720, ["ja"] = 3600, ["ru"] = 3690, ["zh"] = 3600,
+            ["ar"] = 3600, ["de"] = 3630, ["en"] = 3660, ["fi"] = 3690,
+            ["fr"] = 3720, ["ja"] = 3600, ["ru"] = 3690, ["zh"] = 3600,
         }, perLanguage);
         Assert.Equal(8_640, causal.Count(x => x.Split == "heldout"));   // 8 languages × 12 relations × 3 × 30
         var train = new QueryExpander(new QueryExpansionOptions { ModelKind = ModelKind.Causal, Split = TemplateSplitFilter.Train });
