@@ -20,12 +20,7 @@ public sealed record RunPlan(ChunkPlanner.Plan Plan, QueryExpansionOptions Filte
             Languages = c.Data.Languages.Count > 0 ? c.Data.Languages.ToList() : null,
             Relations = c.Data.Relations.Count > 0 ? c.Data.Relations.ToList() : null,
             FactsPerRelation = c.Data.FactsPerRelation, Seed = c.Run.Seed,
-            Split = c.Data.Split switch
-            {
-                DataSplit.Train => TemplateSplitFilter.Train,
-                DataSplit.Heldout => TemplateSplitFilter.Heldout,
-                _ => TemplateSplitFilter.All,
-            },
+            Split = c.Data.Split,
             ModelKind = inputs.Kind,
         };
         var plan = ChunkPlanner.Build(inputs.Source, filter, shard, c.Run.ChunkFacts, inputs.LoadQuarantine);

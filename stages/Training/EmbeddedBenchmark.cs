@@ -12,12 +12,25 @@ public sealed class EmbeddedBenchmark
     /// <summary>One language: its code and whether it writes spaces between words.</summary>
     public sealed record Language(string Code, bool Spaces);
 
-    /// <summary>One fact in one language.</summary>
-    public sealed record Fact(string FactId, string Relation, string Subject, string Object);
+    /// <summary>
+    /// One fact in one language. <see cref="Guessable"/>: the answer follows from the subject's name or nationality
+    /// (the data card's rule), so held-out accuracy leaves it out; absent in older data = false.
+    /// </summary>
+    public sealed record Fact(string FactId, string Relation, string Subject, string Object)
+    {
+        public IReadOnlyList<string> Aliases { get; init; } = [];
+        public bool Guessable { get; init; }
+    }
 
-    /// <summary>One template: text with one [X] and one [Y]; split is "train" or "heldout".</summary>
+    /// <summary>
+    /// One template: text with one [X] and one [Y]; split is "train" or "heldout". <see cref="ParaphraseId"/> names
+    /// a held-out paraphrase shared across languages (the same id means the same wording in every language), so
+    /// held-out accuracies compare; null for training templates and in older data.
+    /// </summary>
     public sealed record Template(string Relation, string TemplateId, string Text, string Split)
     {
+        public string? ParaphraseId { get; init; }
+
         public bool IsTrain => Split == "train";
         public bool SubjectFirst => Text.IndexOf("[X]", StringComparison.Ordinal) < Text.IndexOf("[Y]", StringComparison.Ordinal);
     }
@@ -27,14 +40,31 @@ public sealed class EmbeddedBenchmark
     public IReadOnlyDictionary<string, IReadOnlyList<Fact>> Facts { get; }
     public IReadOnlyDictionary<string, IReadOnlyList<Template>> Templates { get; }
 
+    /// <summary>
+    /// Objects whose first token under the embedded tokenizer is also the first token of another object of the same
+    /// relation and language (<see cref="CollisionsFile"/>): a first-token hit there cannot tell the two apart, so
+    /// first-token scoring leaves those facts out. Keys are (language, relation, object).
+    /// </summary>
+    public IReadOnlySet<(string Language, string Relation, string Object)> FirstTokenCollisions { get; }
+
+    /// <summary>Optional file listing first-token collisions, one line per colliding group.</summary>
+    public const string CollisionsFile = "first-token-collisions.jsonl";
+
     private EmbeddedBenchmark(string dir, IReadOnlyList<Language> languages,
-        IReadOnlyDictionary<string, IReadOnlyList<Fact>> facts, IReadOnlyDictionary<string, IReadOnlyList<Template>> templates)
+        IReadOnlyDictionary<string, IReadOnlyList<Fact>> facts,
+        IReadOnlyDictionary<string, IReadOnlyList<Template>> templates,
+        IReadOnlySet<(string, string, string)> collisions)
     {
         Directory = dir;
         Languages = languages;
         Facts = facts;
         Templates = templates;
+        FirstTokenCollisions = collisions;
     }
+
+    /// <summary>True when first-token scoring must leave this fact out (<see cref="FirstTokenCollisions"/>).</summary>
+    public bool Collides(string language, Fact fact) =>
+        FirstTokenCollisions.Contains((language, fact.Relation, fact.Object));
 
     /// <summary>The files whose contents define the benchmark (and so the trained model), in a fixed order.</summary>
     public static IReadOnlyList<string> DataFiles(string dir)
@@ -74,12 +104,15 @@ public sealed class EmbeddedBenchmark
         {
             facts[lang.Code] = ReadLines(Path.Combine(full, "facts", lang.Code + ".jsonl"),
                     (o, where) => new Fact(Str(o, "fact_id", where), Str(o, "relation", where),
-                                           Str(o, "subject", where), Str(o, "object", where)))
+                                           Str(o, "subject", where), Str(o, "object", where))
+                    {
+                        Aliases = StrList(o, "aliases", where), Guessable = OptBool(o, "guessable", where),
+                    })
                 .Where(f => KeepRel(f.Relation)).ToList();
             templates[lang.Code] = ReadLines(Path.Combine(full, "templates", lang.Code + ".jsonl"), (o, where) =>
                 {
                     var t = new Template(Str(o, "relation", where), Str(o, "template_id", where), Str(o, "text", where),
-                                         Str(o, "split", where));
+                                         Str(o, "split", where)) { ParaphraseId = OptStr(o, "paraphrase_id", where) };
                     if (Count(t.Text, "[X]") != 1 || Count(t.Text, "[Y]") != 1)
                         throw new InvalidDataException($"{where}: template '{t.TemplateId}' must hold [X] and [Y] once each");
                     if (t.Split is not ("train" or "heldout"))
@@ -88,7 +121,14 @@ public sealed class EmbeddedBenchmark
                 })
                 .Where(t => KeepRel(t.Relation)).ToList();
         }
-        return new EmbeddedBenchmark(full, langs, facts, templates);
+        var collisions = new HashSet<(string, string, string)>();
+        string collisionsPath = Path.Combine(full, CollisionsFile);
+        if (File.Exists(collisionsPath))
+            foreach (var (language, relation, objects) in ReadLines(collisionsPath, (o, where) =>
+                         (Str(o, "language", where), Str(o, "relation", where), StrList(o, "objects", where))))
+                foreach (string obj in objects)
+                    collisions.Add((language, relation, obj));
+        return new EmbeddedBenchmark(full, langs, facts, templates, collisions);
     }
 
     private static int Count(string text, string slot)
@@ -127,6 +167,23 @@ public sealed class EmbeddedBenchmark
     private static string Str(JsonElement o, string key, string where) =>
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String
             ? v.GetString()! : throw new InvalidDataException($"{where}: missing string field '{key}'");
+
+    private static string? OptStr(JsonElement o, string key, string where) =>
+        !o.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null ? null
+        : v.ValueKind == JsonValueKind.String ? v.GetString()
+        : throw new InvalidDataException($"{where}: field '{key}' must be a string or null");
+
+    private static bool OptBool(JsonElement o, string key, string where) =>
+        o.TryGetProperty(key, out _) && Bool(o, key, where);
+
+    private static IReadOnlyList<string> StrList(JsonElement o, string key, string where)
+    {
+        if (!o.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null)
+            return [];
+        if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+            throw new InvalidDataException($"{where}: field '{key}' must be a list of strings");
+        return v.EnumerateArray().Select(e => e.GetString()!).ToList();
+    }
 
     private static bool Bool(JsonElement o, string key, string where) =>
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty(key, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False

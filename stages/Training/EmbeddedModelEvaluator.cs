@@ -35,20 +35,55 @@ public sealed class EmbeddedModelEvaluator : IDisposable
         var statements = TrainingCorpus.Build(benchmark, 0, 0).Statements.Where(s => s.SubjectFirst).ToList();
         foreach (var lang in benchmark.Languages)
         {
-            var train = statements.Where(s => s.Language == lang.Code && s.IsTrain).Select(ToQuery).ToList();
-            var heldout = statements.Where(s => s.Language == lang.Code && !s.IsTrain).Select(ToQuery).ToList();
-            var tr = PromptScorer.Run(_model, train, PadId);
-            var ho = PromptScorer.Run(_model, heldout, PadId);
+            var facts = benchmark.Facts[lang.Code].ToDictionary(f => f.FactId, StringComparer.Ordinal);
+            var scored = statements
+                .Where(s => s.Language == lang.Code && !benchmark.Collides(lang.Code, facts[s.FactId])).ToList();
+            var trainS = scored.Where(s => s.IsTrain).ToList();
+            var allS = scored.Where(s => !s.IsTrain).ToList();
+            var heldS = allS.Where(s => !facts[s.FactId].Guessable).ToList();
+            var tr = PromptScorer.Run(_model, trainS.Select(s => ToQuery(s, facts[s.FactId])).ToList(), PadId);
+            var all = PromptScorer.Run(_model, allS.Select(s => ToQuery(s, facts[s.FactId])).ToList(), PadId);
+            var held = allS.Select((s, i) => (s, i)).Where(p => !facts[p.s.FactId].Guessable)
+                           .Select(p => all[p.i]).ToArray();
             result[lang.Code] = new LanguageAccuracy(
-                Share(tr, s => s.FirstToken), Share(ho, s => s.FirstToken),
-                Share(tr, s => s.Greedy), Share(ho, s => s.Greedy), train.Count, heldout.Count);
+                Share(tr, s => s.FirstToken), Share(held, s => s.FirstToken),
+                Share(tr, s => s.Greedy), Share(held, s => s.Greedy), trainS.Count, heldS.Count)
+            {
+                HeldoutAll = Share(all, s => s.FirstToken), HeldoutAllQueries = allS.Count,
+                Baseline = Baseline(benchmark.Facts[lang.Code], heldS),
+                TrainAlias = Share(tr, s => s.FirstTokenOrAlias), HeldoutAlias = Share(held, s => s.FirstTokenOrAlias),
+                HeldoutAllAlias = Share(all, s => s.FirstTokenOrAlias),
+            };
         }
         return result;
+    }
+
+    /// <summary>
+    /// First-token accuracy of always answering the relation's most frequent object (ties: the ordinally first) on
+    /// <paramref name="queries"/>: the floor a model reaches by knowing the relation but no fact.
+    /// </summary>
+    public double Baseline(IEnumerable<EmbeddedBenchmark.Fact> facts, IReadOnlyList<FactStatement> queries)
+    {
+        var mostFrequent = facts.GroupBy(f => f.Relation, StringComparer.Ordinal).ToDictionary(
+            g => g.Key,
+            g => g.GroupBy(f => f.Object, StringComparer.Ordinal).OrderByDescending(o => o.Count())
+                  .ThenBy(o => o.Key, StringComparer.Ordinal).First().Key, StringComparer.Ordinal);
+        if (queries.Count == 0)
+            return double.NaN;
+        int hits = queries.Count(s => Tokenizer.TargetIds(mostFrequent[s.Relation], s.SpaceBefore)[0] ==
+                                      Tokenizer.TargetIds(s.Object, s.SpaceBefore)[0]);
+        return hits / (double)queries.Count;
     }
 
     /// <summary>The query of one statement, tokenized as the pipeline's tokenization stage does it.</summary>
     public PromptScorer.Query ToQuery(FactStatement s) =>
         new(Tokenizer.EncodePrompt(s.Prompt), Tokenizer.TargetIds(s.Object, s.SpaceBefore));
+
+    /// <summary>The query with the first tokens of the fact's aliases, for the alias-scored figures.</summary>
+    public PromptScorer.Query ToQuery(FactStatement s, EmbeddedBenchmark.Fact fact) =>
+        new(Tokenizer.EncodePrompt(s.Prompt), Tokenizer.TargetIds(s.Object, s.SpaceBefore),
+            fact.Aliases.Count == 0 ? null
+                : fact.Aliases.Select(a => Tokenizer.TargetIds(a, s.SpaceBefore)[0]).ToArray());
 
     /// <summary>Greedy continuation of <paramref name="prompt"/>: up to <paramref name="maxTokens"/> tokens, stopping at EOS.</summary>
     public string Complete(string prompt, int maxTokens = 8)

@@ -9,7 +9,8 @@ namespace KnPipeline.Stages.Training;
 /// </summary>
 public sealed record FactStatement(
     string Language, string FactId, string Relation, string TemplateId, bool IsTrain, bool SubjectFirst,
-    string Text, int SubjectStart, int SubjectEnd, int ObjectStart, string Object, bool SpaceBefore)
+    string Text, int SubjectStart, int SubjectEnd, int ObjectStart, string Object, bool SpaceBefore,
+    bool Spaces = true)
 {
     private const string X = "[X]", Y = "[Y]";
 
@@ -43,22 +44,24 @@ public sealed record FactStatement(
             : string.Concat(t[..y], fact.Object, t[(y + Y.Length)..x], fact.Subject, t[(x + X.Length)..]);
         bool space = language.Spaces && objStart > 0 && char.IsWhiteSpace(text[objStart - 1]);
         return new FactStatement(language.Code, fact.FactId, fact.Relation, template.TemplateId, template.IsTrain,
-            x < y, text, subjStart, subjStart + fact.Subject.Length, objStart, fact.Object, space);
+            x < y, text, subjStart, subjStart + fact.Subject.Length, objStart, fact.Object, space, language.Spaces);
     }
 
     /// <summary>
     /// The pre-tokens the BPE trainer counts for this statement: the prompt, object and rest pre-tokenized separately
-    /// (as they are encoded), each also cut where the subject starts and ends.
+    /// (as they are encoded), each also cut where the subject starts and ends. In a language without spaces the
+    /// template text is counted per character (<see cref="ByteLevel.PreTokenize(string, int, int, bool)"/>) unless
+    /// <paramref name="perCharacter"/> is false (the earlier tokenizer, kept to measure the change).
     /// </summary>
-    public IEnumerable<string> TokenizerWords()
+    public IEnumerable<string> TokenizerWords(bool perCharacter = true)
     {
-        string prompt = Prompt;
+        bool cut = perCharacter && !Spaces;
         int restStart = ObjectStart + Object.Length;
-        foreach (string w in ByteLevel.PreTokenize(prompt, [SubjectStart, SubjectEnd]))
+        foreach (string w in ByteLevel.PreTokenize(Prompt, SubjectStart, SubjectEnd, cut))
             yield return w;
         foreach (var (w, _) in ByteLevel.PreTokenize(ObjectForm))
             yield return w;
-        foreach (string w in ByteLevel.PreTokenize(Rest, [SubjectStart - restStart, SubjectEnd - restStart]))
+        foreach (string w in ByteLevel.PreTokenize(Rest, SubjectStart - restStart, SubjectEnd - restStart, cut))
             yield return w;
     }
 }

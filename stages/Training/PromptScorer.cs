@@ -4,18 +4,20 @@ using static TorchSharp.torch;
 namespace KnPipeline.Stages.Training;
 
 /// <summary>
-/// Scores causal-LM queries the way docs/architecture.md (Definitions) defines a correct answer. First-token: the gold
+/// Scores causal-LM queries the way docs/architecture.md, Definitions defines a correct answer. First-token: the gold
 /// object's first token is the argmax at the prompt's last position. Greedy: greedy decoding of as many tokens as the
 /// object has reproduces all of them; as long as every argmax equals the gold token the greedy prefix IS the gold
 /// prefix, so one teacher-forced pass over prompt + object[..^1] decides it exactly.
 /// </summary>
 public static class PromptScorer
 {
-    /// <summary>One query: prompt ids (as EncodePrompt gives them) and the object's ids (as TargetIds gives
-    /// them).</summary>
-    public readonly record struct Query(int[] Prompt, int[] Target);
+    /// <summary>
+    /// One query: prompt ids (as EncodePrompt gives them), the object's ids (as TargetIds gives them) and the first
+    /// tokens of the object's aliases (null = none), which only <see cref="Score.FirstTokenOrAlias"/> counts.
+    /// </summary>
+    public readonly record struct Query(int[] Prompt, int[] Target, int[]? AliasFirst = null);
 
-    public readonly record struct Score(bool FirstToken, bool Greedy);
+    public readonly record struct Score(bool FirstToken, bool Greedy, bool FirstTokenOrAlias);
 
     /// <summary>Scores every query with <paramref name="model"/> on the CPU or its device, in length-sorted
     /// batches.</summary>
@@ -59,7 +61,8 @@ public static class PromptScorer
                 for (int k = 0; k < q.Target.Length; k++)
                     all &= argmax[at + k] == q.Target[k];
                 at += q.Target.Length;
-                scores[batch[r]] = new Score(first, all);
+                bool alias = first || (q.AliasFirst?.Contains((int)argmax[at - q.Target.Length]) ?? false);
+                scores[batch[r]] = new Score(first, all, alias);
             }
         }
         return scores;

@@ -52,12 +52,15 @@ public sealed class TrainingCorpus
         return new TrainingCorpus(benchmark.Languages, statements, filler);
     }
 
-    /// <summary>Pre-token counts for the BPE trainer: training statements and filler, never held-out text.</summary>
-    public Dictionary<string, long> TokenizerWordCounts()
+    /// <summary>
+    /// Pre-token counts for the BPE trainer: training statements and filler, never held-out text.
+    /// <paramref name="perCharacter"/>: see <see cref="FactStatement.TokenizerWords"/>.
+    /// </summary>
+    public Dictionary<string, long> TokenizerWordCounts(bool perCharacter = true)
     {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var s in TrainStatements)
-            foreach (string w in s.TokenizerWords())
+            foreach (string w in s.TokenizerWords(perCharacter))
                 counts[w] = counts.GetValueOrDefault(w) + 1;
         foreach (var f in Filler)
             foreach (string w in ByteLevel.PreTokenize(f.Text, f.NameBoundaries.ToArray()))

@@ -36,6 +36,9 @@ public sealed record TrainingReport
                 ["train"] = Number(a.Train), ["heldout"] = Number(a.Heldout),
                 ["train_greedy"] = Number(a.TrainGreedy), ["heldout_greedy"] = Number(a.HeldoutGreedy),
                 ["train_queries"] = a.TrainQueries, ["heldout_queries"] = a.HeldoutQueries,
+                ["heldout_all"] = Number(a.HeldoutAll), ["heldout_all_queries"] = a.HeldoutAllQueries,
+                ["baseline"] = Number(a.Baseline), ["train_alias"] = Number(a.TrainAlias),
+                ["heldout_alias"] = Number(a.HeldoutAlias), ["heldout_all_alias"] = Number(a.HeldoutAllAlias),
             };
         var o = new JsonObject
         {
@@ -69,7 +72,13 @@ public sealed record TrainingReport
             {
                 var a = node?.AsObject() ?? throw new InvalidDataException($"{path}: accuracy.{lang} is null");
                 accuracy[lang] = new LanguageAccuracy(D(a, "train"), D(a, "heldout"), D(a, "train_greedy"),
-                    D(a, "heldout_greedy"), (int)D(a, "train_queries"), (int)D(a, "heldout_queries"));
+                    D(a, "heldout_greedy"), (int)D(a, "train_queries"), (int)D(a, "heldout_queries"))
+                {
+                    HeldoutAll = D(a, "heldout_all"),
+                    HeldoutAllQueries = a["heldout_all_queries"] is JsonValue n ? n.GetValue<int>() : 0,
+                    Baseline = D(a, "baseline"), TrainAlias = D(a, "train_alias"), HeldoutAlias = D(a, "heldout_alias"),
+                    HeldoutAllAlias = D(a, "heldout_all_alias"),
+                };
             }
             var known = new HashSet<string> { "seconds", "epochs", "steps", "final_loss", "accuracy", "data_hash", "cache_key", "options" };
             var details = new JsonObject();

@@ -20,21 +20,22 @@ public class EmbeddedBenchmarkCountsTests
         var q = new QuarantineLog();
         var source = Open(q);
         Assert.Equal(8, source.Languages.Count);
-        Assert.Equal(512, source.Templates.Count);
+        Assert.Equal(1_024, source.Templates.Count);   // 8 languages × (8 relations × 11 + 4 × 10)
         var causal = new QueryExpander(new QueryExpansionOptions { ModelKind = ModelKind.Causal }).Expand(source, q).ToList();
         var masked = new QueryExpander(new QueryExpansionOptions { ModelKind = ModelKind.Masked }).Expand(source, q).ToList();
         Assert.Equal(0, q.Total);
-        Assert.Equal(10_240, masked.Count);       // 8 languages × 160 facts × 8 templates
-        Assert.Equal(9_220, causal.Count);        // minus the 51 object-first templates × 20 facts
+        Assert.Equal(30_720, masked.Count);       // 8 languages × 30 facts × 128 templates
+        Assert.Equal(29_190, causal.Count);       // minus the 51 object-first templates × 30 facts
         var perLanguage = causal.GroupBy(x => x.Language).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(new Dictionary<string, int>
         {
-            ["ar"] = 1120, ["de"] = 1140, ["en"] = 1160, ["fi"] = 1180, ["fr"] = 1200, ["ja"] = 1120, ["ru"] = 1180, ["zh"] = 1120,
+            ["ar"] = 3600, ["de"] = 3630, ["en"] = 3660, ["fi"] = 3690,
+            ["fr"] = 3720, ["ja"] = 3600, ["ru"] = 3690, ["zh"] = 3600,
         }, perLanguage);
-        Assert.Equal(2_560, causal.Count(x => x.Split == "heldout"));
+        Assert.Equal(8_640, causal.Count(x => x.Split == "heldout"));   // 8 languages × 12 relations × 3 × 30
         var train = new QueryExpander(new QueryExpansionOptions { ModelKind = ModelKind.Causal, Split = TemplateSplitFilter.Train });
-        Assert.Equal(6_660, train.Expand(source, q).Count());
-        Assert.Equal(1_020, train.Skipped[QueryExpander.SubjectAfterObject]);
+        Assert.Equal(20_550, train.Expand(source, q).Count());
+        Assert.Equal(1_530, train.Skipped[QueryExpander.SubjectAfterObject]);
     }
 
     [SharedFact("reference/gpt2-tokenizer/vocab.json")]
@@ -48,7 +49,7 @@ public class EmbeddedBenchmarkCountsTests
         var tokenizer = new QueryTokenizer(TokenizerFactory.FromModelFolder(dir), "gpt2", ModelKind.Causal, QueryTokenizer.SpacesOf(source));
         var tokenized = tokenizer.TokenizeAll(new QueryExpander(new QueryExpansionOptions()).Expand(source, q), q).ToList();
         Directory.Delete(dir, true);
-        Assert.Equal(9_220, tokenized.Count);
+        Assert.Equal(29_190, tokenized.Count);
         Assert.Equal(0, q.Total);
         Assert.All(tokenized, t => Assert.Equal([t.InputIds.Length - 1], t.PredictionPositions));
         // Byte-level BPE has no unknown token; CJK objects split into several byte pieces.

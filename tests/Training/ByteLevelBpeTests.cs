@@ -37,7 +37,7 @@ public sealed class ByteLevelBpeTests : IClassFixture<ByteLevelBpeTests.Trained>
     [Fact]
     public void EveryBenchmarkSentenceRoundTrips()
     {
-        Assert.Equal(10240, _t.Corpus.Statements.Count);
+        Assert.Equal(30_720, _t.Corpus.Statements.Count);
         foreach (var s in _t.Corpus.Statements)
         {
             Assert.Equal(s.Text, _t.Bpe.Decode(_t.Bpe.Encode(s.Text)));
@@ -109,8 +109,8 @@ public sealed class ByteLevelBpeTests : IClassFixture<ByteLevelBpeTests.Trained>
     public void HeldOutTemplateTextNeverReachesTheTokenizerCorpus()
     {
         var words = _t.Corpus.TokenizerWordCounts();
-        // "literature" only occurs in a held-out English P50 template.
-        Assert.DoesNotContain(" literature", words.Keys);
+        // "owe" only occurs in a held-out English P50 template ("Readers owe the book [X] to the writer [Y].").
+        Assert.DoesNotContain(" owe", words.Keys);
         Assert.Contains(" capital", words.Keys);
     }
 

@@ -124,7 +124,9 @@ public sealed class EmbeddedModelCacheTests : IDisposable
         Assert.Equal(["en", "ja"], accuracy.Select(kv => kv.Key).ToArray());
         foreach (var (_, a) in accuracy)
         {
-            Assert.Equal(["train", "heldout"], a!.AsObject().Select(kv => kv.Key).ToArray());
+            Assert.Equal(
+                ["train", "heldout", "heldout_all", "baseline", "train_alias", "heldout_alias", "heldout_all_alias"],
+                a!.AsObject().Select(kv => kv.Key).ToArray());
             Assert.InRange((double)a["train"]!, 0, 1);
         }
         Assert.Contains("training [", stderr.ToString());

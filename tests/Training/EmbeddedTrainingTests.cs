@@ -83,10 +83,14 @@ public sealed class EmbeddedTrainingTests
         var stored = TrainingReport.Load(tmp.Path);
         Assert.Equal(report.Steps, stored.Steps);
         Assert.Equal(["en", "ja"], stored.Accuracy.Keys.ToArray());
-        // en: 20 facts in each of P36 and P19, each asked with its relation's 2 held-out and (at most) 6 training
-        // templates; object-first training templates are not asked of a causal LM.
-        Assert.Equal(40 * 2, stored.Accuracy["en"].HeldoutQueries);
-        Assert.True(stored.Accuracy["en"].TrainQueries is > 0 and <= 40 * 6);
+        // en: 30 facts in each of P36 and P19, each asked with its relation's 3 held-out and (at most) 8 training
+        // templates; object-first training templates are not asked of a causal LM, and "heldout" leaves out the
+        // guessable facts that "heldout_all" keeps.
+        var en = EmbeddedBenchmark.Load(TrainingFixtures.BenchmarkDir, ["en"], ["P36", "P19"]).Facts["en"];
+        Assert.Equal(60 * 3, stored.Accuracy["en"].HeldoutAllQueries);
+        Assert.Equal(en.Count(f => !f.Guessable) * 3, stored.Accuracy["en"].HeldoutQueries);
+        Assert.True(stored.Accuracy["en"].TrainQueries is > 0 and <= 60 * 8);
+        Assert.InRange(stored.Accuracy["en"].Baseline, 0, 0.2);
         Assert.Equal(report.CacheKey, stored.CacheKey);
         Assert.Equal(EmbeddedModel.DataHash(TrainingFixtures.BenchmarkDir), stored.DataHash);
         Assert.True(stored.Seconds > 0);
@@ -98,9 +102,9 @@ public sealed class EmbeddedTrainingTests
         var benchmark = EmbeddedBenchmark.Load(TrainingFixtures.BenchmarkDir, ["en"], ["P50"]);
         var corpus = TrainingCorpus.Build(benchmark, 0.2, 1);
         var heldout = benchmark.Templates["en"].Where(t => !t.IsTrain).Select(t => t.TemplateId).ToHashSet();
-        Assert.Equal(2, heldout.Count);
+        Assert.Equal(3, heldout.Count);
         Assert.All(corpus.TrainStatements, s => Assert.DoesNotContain(s.TemplateId, heldout));
-        Assert.Equal(20 * 6, corpus.TrainStatements.Count());
-        Assert.Equal(30, corpus.Filler.Count); // 20% of all training sentences: 120 · 0.2 / 0.8
+        Assert.Equal(30 * 8, corpus.TrainStatements.Count());
+        Assert.Equal(60, corpus.Filler.Count); // 20% of all training sentences: 240 · 0.2 / 0.8
     }
 }
