@@ -117,8 +117,8 @@ public static class LongRunBench
             int done = CountMarkers(run.ChunksDir);
             samples.Add(new Sample(clock.Elapsed.TotalSeconds, done, s.Rss, s.Peak));
             for (; next < Marks.Length && done >= Target(Marks[next], chunks); next++)
-                progress?.WriteLine($"  {100 * Marks[next],3:F0}% of chunks done after {clock.Elapsed.TotalSeconds,6:F1} s:" +
-                                    $" RSS {s.Rss:F0} MB (peak {s.Peak:F0} MB)");
+                progress?.WriteLine($"  {100 * Marks[next],3:F0}% of chunks done after " +
+                                    $"{clock.Elapsed.TotalSeconds,6:F1} s: RSS {s.Rss:F0} MB (peak {s.Peak:F0} MB)");
         }
         p.WaitForExit();
         double seconds = clock.Elapsed.TotalSeconds;
@@ -149,7 +149,8 @@ public static class LongRunBench
         var window = samples.Where(s => s.Chunks >= from && s.Chunks <= target).Select(s => s.RssMb).Order().ToList();
         if (window.Count == 0)
             throw new InvalidOperationException($"no sample between {from} and {target} chunks done");
-        return window.Count % 2 == 1 ? window[window.Count / 2] : (window[window.Count / 2 - 1] + window[window.Count / 2]) / 2;
+        int mid = window.Count / 2;
+        return window.Count % 2 == 1 ? window[mid] : (window[mid - 1] + window[mid]) / 2;
     }
 
     private static int CountMarkers(string dir)

@@ -18,8 +18,14 @@ public static class BenchMemoryCommand
 {
     public static Command Create()
     {
-        var small = new Option<int>("--small") { Description = "Queries in the small run", DefaultValueFactory = _ => 200 };
-        var large = new Option<int>("--large") { Description = "Queries in the large run", DefaultValueFactory = _ => 2000 };
+        var small = new Option<int>("--small")
+        {
+            Description = "Queries in the small run", DefaultValueFactory = _ => 200,
+        };
+        var large = new Option<int>("--large")
+        {
+            Description = "Queries in the large run", DefaultValueFactory = _ => 2000,
+        };
         var longQueries = new Option<long>("--long")
         {
             Description = "Queries in the long pipeline run (0 skips it)", DefaultValueFactory = _ => 1_000_000,
@@ -28,11 +34,17 @@ public static class BenchMemoryCommand
         {
             Description = "Write the long run's data, model, config and run folder here and keep them",
         };
-        var trace = new Option<string?>("--long-trace") { Description = "Write every sample of the long run to this CSV" };
-        var child = new Option<int?>("--child") { Description = "Internal: run N queries here and print the peak MB and the leaked tensors", Hidden = true };
+        var trace = new Option<string?>("--long-trace")
+        {
+            Description = "Write every sample of the long run to this CSV",
+        };
+        var child = new Option<int?>("--child")
+        {
+            Description = "Internal: run N queries here and print the peak MB and the leaked tensors", Hidden = true,
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
-        var cmd = new Command("memory", "Peak memory of attributing N and 10×N queries, each in a fresh process, and " +
-                                        "the resident set of a long pipeline run at 10%, 50% and 100%")
+        var cmd = new Command("memory", "Peak memory of attributing N and 10×N queries, each in a fresh process, " +
+                                        "and the resident set of a long pipeline run at 10%, 50% and 100%")
         {
             small, large, longQueries, longDir, trace, child, json,
         };

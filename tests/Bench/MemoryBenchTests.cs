@@ -20,7 +20,8 @@ public class MemoryBenchTests
         // The RSS peak also carries malloc arenas settling in (+6 to +9% measured on an idle 2-core machine, more when
         // the suite loads it), so it only guards against native leaks here; `pipeline bench memory` reports the figure
         // against the 10% target.
-        Assert.True(large.PeakMb <= small.PeakMb * 1.25, $"peak grew from {small.PeakMb:F0} MB (24 queries) to {large.PeakMb:F0} MB (240 queries)");
+        Assert.True(large.PeakMb <= small.PeakMb * 1.25,
+            $"peak grew from {small.PeakMb:F0} MB (24 queries) to {large.PeakMb:F0} MB (240 queries)");
     }
 
     [Fact]
@@ -29,7 +30,8 @@ public class MemoryBenchTests
         // 200 chunks: the window is 4 chunks. Two samples per chunk count, RSS = 100 + count, one spike at 20 chunks.
         var samples = Enumerable.Range(0, 200).SelectMany(c => new[]
         {
-            new LongRunBench.Sample(c, c, 100 + c, 400), new LongRunBench.Sample(c + 0.5, c, c == 20 ? 900 : 100 + c, 900),
+            new LongRunBench.Sample(c, c, 100 + c, 400),
+            new LongRunBench.Sample(c + 0.5, c, c == 20 ? 900 : 100 + c, 900),
         }).ToList();
         // 10% = 20 chunks: the samples of 16..20 chunks (10 of them, one spike); the median ignores the spike.
         Assert.Equal(118, LongRunBench.Level(samples, 200, 0.1));
