@@ -20,7 +20,8 @@ public static class ExitCodes
     public static int For(Exception e) => e switch
     {
         UsageException or ModelLoadException or HubException or BenchmarkLayoutException
-            or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException => Usage,
+            or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException
+            => Usage,
         OperationCanceledException => Interrupted,
         _ => Failure,
     };

@@ -24,15 +24,18 @@ public static class AttributionBench
                                 double AdaptivePointsMean, double AdaptiveGapMedian, double AdaptiveGapP95,
                                 double AdaptiveMetFraction);
 
-    public static Result Run(TransformerLM model, int tokens = 12, int fastQueries = 8, int naiveQueries = 1, int steps = 20,
-                             int batch = 8, Action<string>? log = null)
+    public static Result Run(TransformerLM model, int tokens = 12, int fastQueries = 8, int naiveQueries = 1,
+                             int steps = 20, int batch = 8, Action<string>? log = null)
     {
-        var prompts = BenchModels.RandomPrompts(Math.Max(fastQueries, naiveQueries) + batch, tokens, model.VocabSize, 1);
+        var prompts = BenchModels.RandomPrompts(Math.Max(fastQueries, naiveQueries) + batch, tokens, model.VocabSize,
+            1);
         AttributionQuery Q(int i) => new($"q{i}", prompts[i], null, tokens - 1, [tokens - 1], [prompts[i][0]]);
         string loadBefore = BenchModels.LoadAverage();
 
-        using var fast = new IntegratedGradients(model, new AttributionOptions { Steps = steps, Algorithm = AttributionAlgorithm.Fast });
-        using var naive = new IntegratedGradients(model, new AttributionOptions { Steps = steps, Algorithm = AttributionAlgorithm.Naive });
+        using var fast = new IntegratedGradients(model,
+            new AttributionOptions { Steps = steps, Algorithm = AttributionAlgorithm.Fast });
+        using var naive = new IntegratedGradients(model,
+            new AttributionOptions { Steps = steps, Algorithm = AttributionAlgorithm.Naive });
         // Warm-up: one batch (allocator, kernels, head buffers).
         fast.Run(Enumerable.Range(fastQueries, batch).Select(Q).ToList());
         double matmulBefore = BenchModels.MatmulGflops();
@@ -51,16 +54,20 @@ public static class AttributionBench
         var (fastS, fastCpu) = fastTime.Stop();
         double matmulAfter = BenchModels.MatmulGflops();
         double matmul = (matmulBefore + matmulAfter) / 2;
-        log?.Invoke($"{tokens} tokens, fast: {fastQueries} queries in {fastS:F2} s ({fastCpu / fastS:F2} CPU-s per s), " +
-                    $"matmul {matmulBefore:F1} before, {matmulAfter:F1} after, RSS {rssWarm:F0} MB after warm-up, {rssFirst:F0} MB after the first batch, {rssMax:F0} MB at most");
-        // The fast workers' freed blocks sit in their own malloc arenas: hand them back so the peak is the larger phase.
+        log?.Invoke($"{tokens} tokens, fast: {fastQueries} queries in {fastS:F2} s " +
+                    $"({fastCpu / fastS:F2} CPU-s per s), " +
+                    $"matmul {matmulBefore:F1} before, {matmulAfter:F1} after, RSS {rssWarm:F0} MB after warm-up, " +
+                    $"{rssFirst:F0} MB after the first batch, {rssMax:F0} MB at most");
+        // The fast workers' freed blocks sit in their own malloc arenas: hand them back so the peak is the larger
+        // phase.
         MallocTuning.Trim();
         var naiveResults = new List<QueryAttribution>();
         var naiveTime = CpuWall.Start();
         for (int i = 0; i < naiveQueries; i++)
             naiveResults.AddRange(naive.Run([Q(i)]));
         var (naiveS, naiveCpu) = naiveTime.Stop();
-        log?.Invoke($"{tokens} tokens, naive: {naiveQueries} queries in {naiveS:F2} s ({naiveCpu / Math.Max(naiveS, 1e-9):F2} CPU-s per s)");
+        log?.Invoke($"{tokens} tokens, naive: {naiveQueries} queries in {naiveS:F2} s " +
+                    $"({naiveCpu / Math.Max(naiveS, 1e-9):F2} CPU-s per s)");
 
         // The adaptive rule on the same queries in the same batches (its first pass is 5 rows per layer, not 21).
         using var adaptive = new IntegratedGradients(model, new AttributionOptions { Rule = IntegrationRule.Adaptive });
@@ -96,7 +103,8 @@ public static class AttributionBench
         double fastQps = fastQueries / fastS, naiveQps = naiveQueries > 0 ? naiveQueries / naiveS : double.NaN;
         double fastFlops = FlopCount.FastCausal(model.Config, tokens, steps, model.NumLayers);
         double naiveFlops = FlopCount.Naive(model.Config, tokens, steps, model.NumLayers);
-        return new Result(tokens, batch, fastQps, naiveQps, fastQps / naiveQps, naiveFlops / fastFlops, fastFlops * fastQps / 1e9,
+        return new Result(tokens, batch, fastQps, naiveQps, fastQps / naiveQps, naiveFlops / fastFlops,
+                          fastFlops * fastQps / 1e9,
                           naiveFlops * naiveQps / 1e9, matmul, matmulBefore, matmulAfter, fastCpu / fastS,
                           naiveQueries > 0 ? naiveCpu / naiveS : double.NaN, fastFlops * fastQueries / fastCpu / 1e9,
                           BenchModels.PeakMb(), rssMax - rssFirst!.Value, maxAbs, maxRel,

@@ -15,7 +15,8 @@ namespace KnPipeline.Bench;
 /// </summary>
 public static class MemoryBench
 {
-    /// <summary>A 4-layer, 256-wide GPT-2 with an 8k vocabulary: big enough that leaked activations would show.</summary>
+    /// <summary>A 4-layer, 256-wide GPT-2 with an 8k vocabulary: big enough that leaked activations would
+    /// show.</summary>
     public static TransformerLM Model()
     {
         var config = ModelConfig.Parse(new JsonObject
@@ -33,7 +34,8 @@ public static class MemoryBench
         return model;
     }
 
-    /// <summary>One size's figures: peak RSS, and the tensors alive after the last batch that were not after the first.</summary>
+    /// <summary>One size's figures: peak RSS, and the tensors alive after the last batch that were not after the
+    /// first.</summary>
     public readonly record struct Figures(double PeakMb, long LeakedTensors);
 
     /// <summary>Attributes <paramref name="queries"/> random 12-token queries in batches of 8.</summary>
@@ -62,7 +64,8 @@ public static class MemoryBench
     {
         Figures Child(int n)
         {
-            var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+            var psi = new ProcessStartInfo(Environment.ProcessPath!)
+                { RedirectStandardOutput = true, UseShellExecute = false };
             if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
                 psi.ArgumentList.Add(typeof(MemoryBench).Assembly.Location);
             foreach (var a in new[] { "bench", "memory", "--child", n.ToString(CultureInfo.InvariantCulture) })
@@ -71,14 +74,17 @@ public static class MemoryBench
             string output = p.StandardOutput.ReadToEnd();
             p.WaitForExit();
             if (p.ExitCode != 0)
-                throw new InvalidOperationException($"memory bench child for {n} queries failed with exit code {p.ExitCode}");
+                throw new InvalidOperationException(
+                    $"memory bench child for {n} queries failed with exit code {p.ExitCode}");
             var parts = output.Trim().Split(' ');
-            return new Figures(double.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture));
+            return new Figures(double.Parse(parts[0], CultureInfo.InvariantCulture),
+                long.Parse(parts[1], CultureInfo.InvariantCulture));
         }
         return (Child(small), Child(large));
     }
 
     /// <summary>The child's one output line: peak MB and leaked tensors.</summary>
     public static string Format(Figures f) =>
-        f.PeakMb.ToString("R", CultureInfo.InvariantCulture) + " " + f.LeakedTensors.ToString(CultureInfo.InvariantCulture);
+        f.PeakMb.ToString("R", CultureInfo.InvariantCulture) + " " +
+        f.LeakedTensors.ToString(CultureInfo.InvariantCulture);
 }

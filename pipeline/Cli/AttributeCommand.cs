@@ -7,20 +7,24 @@ using KnPipeline.Stages.Options;
 namespace KnPipeline.Cli;
 
 /// <summary>
-/// <c>pipeline attribute --model &lt;dir&gt; (--prompt "…" --target "…" | --input-ids 1,2,3 [--token-type-ids …] --target-id N)
+/// <c>pipeline attribute --model &lt;dir&gt; (--prompt "…" --target "…" | --input-ids 1,2,3 [--token-type-ids …]
+/// --target-id N)
 /// [--steps m] [--rule …] [--tolerance t] [--max-steps n] [--objective …] [--layers …] [--algorithm fast|naive]
-/// [--json]</c>: integrated gradients of one query, for debugging a single fact. Rule, objective and algorithm take the YAML
-/// spellings of the same enums the config binds.
+/// [--json]</c>: integrated gradients of one query, for debugging a single fact. Rule, objective and algorithm take
+/// the YAML spellings of the same enums the config binds.
 /// </summary>
 public static class AttributeCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model folder or Hugging Face id[@revision]", Required = true };
+        var model = new Option<string>("--model")
+            { Description = "Model folder or Hugging Face id[@revision]", Required = true };
         var input = new ModelInputOptions();
-        var target = new Option<string?>("--target") { Description = "Gold object text (its first token is the target)" };
+        var target = new Option<string?>("--target")
+            { Description = "Gold object text (its first token is the target)" };
         var targetId = new Option<int?>("--target-id") { Description = "Target token id (with --input-ids)" };
-        var noSpace = new Option<bool>("--no-space-before") { Description = "The object follows the prompt without a space (zh, ja)" };
+        var noSpace = new Option<bool>("--no-space-before")
+            { Description = "The object follows the prompt without a space (zh, ja)" };
         var steps = new Option<int>("--steps") { Description = "Integration steps m", DefaultValueFactory = _ => 20 };
         var rule = EnumOption<IntegrationRule>("--rule", IntegrationRule.Right);
         var tolerance = new Option<double>("--tolerance")
@@ -78,7 +82,8 @@ public static class AttributeCommand
             {
                 Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
                 {
-                    ["f_a"] = r.FA, ["target_id"] = targetToken, ["target_prob"] = r.TargetProb, ["target_rank"] = r.TargetRank,
+                    ["f_a"] = r.FA, ["target_id"] = targetToken, ["target_prob"] = r.TargetProb,
+                    ["target_rank"] = r.TargetRank,
                     ["prediction_position"] = position, ["objective"] = OptionNames.Of(settings.Objective),
                     ["rule"] = OptionNames.Of(settings.Rule), ["steps"] = settings.Steps,
                     ["tolerance"] = settings.Tolerance, ["max_steps"] = settings.MaxSteps,
@@ -93,13 +98,15 @@ public static class AttributeCommand
                 return 0;
             }
             Console.WriteLine($"F(a) = {r.FA:G6} ({OptionNames.Of(settings.Objective)}); target id {targetToken}" +
-                              $"{(m.Tokenizer is null ? "" : $" '{m.Tokenizer.Decode([targetToken])}'")}: p = {r.TargetProb:G4}, rank {r.TargetRank}");
+                              $"{(m.Tokenizer is null ? "" : $" '{m.Tokenizer.Decode([targetToken])}'")}: " +
+                              $"p = {r.TargetProb:G4}, rank {r.TargetRank}");
             Console.WriteLine($"{"layer",5} {"F(baseline)",12} {"sum",12} {"gap",12} {"rel. gap",9} {"points",6} " +
                               $"{"met",3}" +
                               "  top neurons (unit: score)");
             foreach (var l in r.Layers)
             {
-                var top = l.Attributions.Select((v, i) => (v, i)).OrderByDescending(x => x.v).Take(5).Select(x => $"{x.i}: {x.v:G3}");
+                var top = l.Attributions.Select((v, i) => (v, i)).OrderByDescending(x => x.v).Take(5)
+                    .Select(x => $"{x.i}: {x.v:G3}");
                 Console.WriteLine($"{l.Layer,5} {l.FBaseline,12:G5} {l.Sum,12:G5} {l.Gap,12:G4} " +
                                   $"{l.RelativeGap(r.FA),9:G3} " +
                                   $"{l.Points,6} {(l.ToleranceMet ? "yes" : "no"),3}  {string.Join(", ", top)}");

@@ -70,7 +70,8 @@ public static class BenchCommand
                 Console.WriteLine(string.Create(inv, $"seconds        {r.Seconds:F2}"));
                 Console.WriteLine(string.Create(inv, $"queries_per_s  {r.QueriesPerSecond:N0}"));
                 Console.WriteLine(string.Create(inv, $"peak_mb        {r.PeakMb:F1}"));
-                Console.WriteLine(string.Create(inv, $"part           {r.PartBytes / (1024.0 * 1024.0):F1} MiB, {r.RowGroups} row groups"));
+                Console.WriteLine(string.Create(inv,
+                    $"part           {r.PartBytes / (1024.0 * 1024.0):F1} MiB, {r.RowGroups} row groups"));
                 Console.WriteLine($"tokenizer      {r.Tokenizer} (synthetic; no model files)");
             }
             return ExitCodes.Ok;

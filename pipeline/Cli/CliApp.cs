@@ -14,7 +14,10 @@ public static class CliApp
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(SelfCheckCommand.Create());
         root.Subcommands.Add(new Command("bench", "Benchmarks that print speed and memory figures")
-            { BenchForwardCommand.Create(), BenchAttributionCommand.Create(), BenchCommand.CreateData(), BenchMemoryCommand.Create() });
+            {
+                BenchForwardCommand.Create(), BenchAttributionCommand.Create(), BenchCommand.CreateData(),
+                BenchMemoryCommand.Create()
+            });
         root.Subcommands.Add(ValidateConfigCommand.Create());
         root.Subcommands.Add(InspectModelCommand.Create());
         root.Subcommands.Add(AttributeCommand.Create());

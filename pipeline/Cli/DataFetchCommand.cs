@@ -5,8 +5,8 @@ using KnPipeline.Stages.Downloads;
 namespace KnPipeline.Cli;
 
 /// <summary>
-/// <c>pipeline data fetch &lt;name&gt; --to &lt;dir&gt; [--mirror URL] [--json]</c>: downloads a public dataset listed in
-/// benchmarks-data/downloads into &lt;dir&gt;/&lt;name&gt;, verifying every file's size and sha256. --json prints
+/// <c>pipeline data fetch &lt;name&gt; --to &lt;dir&gt; [--mirror URL] [--json]</c>: downloads a public dataset listed
+/// in benchmarks-data/downloads into &lt;dir&gt;/&lt;name&gt;, verifying every file's size and sha256. --json prints
 /// {"name", "path", "files", "downloaded", "skipped", "bytes_downloaded", "unpacked"}.
 /// </summary>
 public static class DataFetchCommand
@@ -54,7 +54,8 @@ public static class DataFetchCommand
         if (mirror != null && UrlMirror.Validate(mirror) is { } error) throw new UsageException(error);
         if (parallel < 1) throw new UsageException($"--parallel must be at least 1, got {parallel}");
 
-        var progress = new DownloadProgress(stderr, ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
+        var progress = new DownloadProgress(stderr,
+            ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
         using var downloader = new FileDownloader();
         try
         {

@@ -8,7 +8,8 @@ namespace KnPipeline.Cli;
 /// <c>pipeline data stats &lt;dir-or-name&gt; [--format F] [--json]</c>: per language and relation, the facts,
 /// templates and queries (causal and masked) a benchmark yields, and what was quarantined, by reason.
 /// <c>embedded</c> names the embedded benchmark (rml-lama); other folders are auto-detected unless --format is given.
-/// --json prints one object: <c>{"languages": {lang: counts}, "relations": {rel: counts}, "quarantined": {reason: n}}</c>
+/// --json prints one object:
+/// <c>{"languages": {lang: counts}, "relations": {rel: counts}, "quarantined": {reason: n}}</c>
 /// with counts <c>{"facts", "templates", "queries_causal", "queries_masked"}</c>.
 /// </summary>
 public static class DataStatsCommand

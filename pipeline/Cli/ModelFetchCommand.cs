@@ -20,7 +20,8 @@ public static class ModelFetchCommand
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
         var fetch = new Command("fetch", "Download a Hugging Face Hub checkpoint into the Hub cache") { id, json };
         fetch.SetAction((parse, ct) =>
-            RunAsync(parse.GetValue(id)!, parse.GetValue(json), EnvironmentVariables.Process, Console.Out, Console.Error, ct));
+            RunAsync(parse.GetValue(id)!, parse.GetValue(json), EnvironmentVariables.Process, Console.Out,
+                Console.Error, ct));
         var cmd = new Command("model", "Model checkpoints") { fetch };
         foreach (var sub in extra) cmd.Subcommands.Add(sub);
         return cmd;
@@ -39,7 +40,8 @@ public static class ModelFetchCommand
         {
             throw new UsageException(e.Message);
         }
-        var progress = new DownloadProgress(stderr, ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
+        var progress = new DownloadProgress(stderr,
+            ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
         using var downloader = new FileDownloader();
         try
         {

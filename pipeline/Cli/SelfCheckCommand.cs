@@ -3,7 +3,8 @@ using KnPipeline.Stages.Models;
 
 namespace KnPipeline.Cli;
 
-/// <summary><c>pipeline self-check</c>: TorchSharp loads, and a small model built in memory runs forward and backward.</summary>
+/// <summary><c>pipeline self-check</c>: TorchSharp loads, and a small model built in memory runs forward and
+/// backward.</summary>
 public static class SelfCheckCommand
 {
     public static Command Create()

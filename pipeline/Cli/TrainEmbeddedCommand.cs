@@ -21,7 +21,8 @@ public static class TrainEmbeddedCommand
     {
         var config = new ConfigCommandOptions();
         var force = new Option<bool>("--force") { Description = "Train again even when the cache holds this model" };
-        var json = new Option<bool>("--json") { Description = "Print {model_dir, seconds, accuracy} as one JSON object" };
+        var json = new Option<bool>("--json")
+            { Description = "Print {model_dir, seconds, accuracy} as one JSON object" };
         var cmd = new Command("train-embedded",
             "Train the embedded fact model (cached by its options and the benchmark) and report its accuracy");
         config.AddTo(cmd);
@@ -40,7 +41,8 @@ public static class TrainEmbeddedCommand
     {
         string dir;
         TrainingReport report;
-        var progress = new TrainingProgressBar(stderr, ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
+        var progress = new TrainingProgressBar(stderr,
+            ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
         try
         {
             benchmarkDir ??= BenchmarkLoaders.EmbeddedDirectory();
@@ -76,7 +78,8 @@ public static class TrainEmbeddedCommand
             return ExitCodes.Ok;
         }
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"trained in {report.Seconds:F1} s: {report.Epochs} epochs, {report.Steps} steps, final loss {report.FinalLoss:F4}"));
+            $"trained in {report.Seconds:F1} s: {report.Epochs} epochs, {report.Steps} steps, " +
+            $"final loss {report.FinalLoss:F4}"));
         stdout.WriteLine("top-1 first-token accuracy (whole-object greedy in brackets):");
         stdout.WriteLine("heldout leaves out guessable facts; heldout_all keeps them; baseline: most frequent object");
         stdout.WriteLine($"{"language",-10}{"train",-18}{"heldout",-18}{"heldout_all",-13}{"baseline",-10}" +

@@ -15,7 +15,8 @@ public static class ChunkPlanner
 {
     public sealed record Plan(IReadOnlyList<FactChunk> Chunks, int TotalFacts, IReadOnlyList<string> Languages);
 
-    public static Plan Build(BenchmarkSource source, QueryExpansionOptions filter, ShardSpec shard, int chunkFacts, IQuarantine quarantine)
+    public static Plan Build(BenchmarkSource source, QueryExpansionOptions filter, ShardSpec shard, int chunkFacts,
+        IQuarantine quarantine)
     {
         var expander = new QueryExpander(filter);
         var byFact = new SortedDictionary<string, List<FactRecord>>(StringComparer.Ordinal);
@@ -47,7 +48,8 @@ public static class ChunkPlanner
             chunks.Add(new FactChunk(index, $"{shard.Tag}-c{index:D6}", part.Select(p => p.Key).ToList(),
                 part.SelectMany(p => p.Value.OrderBy(f => f.Language, StringComparer.Ordinal)).ToList()));
         }
-        var languages = byFact.Values.SelectMany(v => v.Select(f => f.Language)).Distinct().Order(StringComparer.Ordinal).ToList();
+        var languages = byFact.Values.SelectMany(v => v.Select(f => f.Language)).Distinct()
+            .Order(StringComparer.Ordinal).ToList();
         return new Plan(chunks, total, languages);
     }
 }

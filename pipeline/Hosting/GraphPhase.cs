@@ -28,13 +28,16 @@ public static class GraphPhase
         var baselines = BaselineProviders.For(c.Attribution.Baseline, loaded,
             c.Attribution.Layers.Count > 0 ? c.Attribution.Layers : null,
             () => DatasetMean(run, inputs, plan, tokenizer));
-        using var stage = new AttributionStage(loaded.Model, c.Attribution, c.Attribution.Target == AttributionTarget.AllTokens,
+        using var stage = new AttributionStage(loaded.Model, c.Attribution,
+            c.Attribution.Target == AttributionTarget.AllTokens,
             c.Attribution.Localize == LocalizeMode.Correct, loaded.PadId, c.Attribution.BatchRows,
             new KnSelectionStage(c.Attribution.KnThreshold, c.Attribution.TopK, c.Attribution.KeepFull,
                 loaded.Model.FfnWidth), baselines, id => loaded.Tokenizer!.Decode([id]));
         var packer = new BatchPacker(c.Attribution.BatchRows, c.Attribution.BatchTokens);
         var writer = new ChunkWriter(run, metadata, c.Pipeline.RowGroupRows);
-        int parallelism = c.Pipeline.TokenizeParallelism > 0 ? c.Pipeline.TokenizeParallelism : Environment.ProcessorCount;
+        int parallelism = c.Pipeline.TokenizeParallelism > 0
+            ? c.Pipeline.TokenizeParallelism
+            : Environment.ProcessorCount;
         long written = 0;
         var progress = new ProgressReporter(plan.ShardFacts, plan.DoneFacts, log,
             TimeSpan.FromSeconds(c.Run.ProgressIntervalS));
@@ -70,7 +73,8 @@ public static class GraphPhase
     /// The dataset-mean baseline over every planned fact of this shard's benchmark view: computed once, kept in the
     /// run folder, and read back on resume so a resumed run attributes against the same means.
     /// </summary>
-    private static DatasetMeanBaseline DatasetMean(RunFolder run, RunInputs inputs, RunPlan plan, QueryTokenizer tokenizer)
+    private static DatasetMeanBaseline DatasetMean(RunFolder run, RunInputs inputs, RunPlan plan,
+        QueryTokenizer tokenizer)
     {
         string path = Path.Combine(run.BaselinesDir, "dataset-mean.jsonl");
         if (File.Exists(path))

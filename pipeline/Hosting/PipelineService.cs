@@ -8,7 +8,8 @@ namespace KnPipeline.Hosting;
 /// On .NET 10 a fault in <c>ExecuteAsync</c> would still exit 0 (runtime #67146), so the outcome is handed back
 /// explicitly and every failure is logged here.
 /// </summary>
-public sealed class PipelineService(PipelineRun run, RunOutcome outcome, IHostApplicationLifetime lifetime, ILogger<PipelineService> log)
+public sealed class PipelineService(PipelineRun run, RunOutcome outcome, IHostApplicationLifetime lifetime,
+    ILogger<PipelineService> log)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -10,13 +10,14 @@ namespace KnPipeline.Runs;
 /// so the summary of a resumed run adds up every chunk, not only those the last session computed. Markers written
 /// before these counters existed read them as empty.
 /// </summary>
-public sealed record ChunkMarker(string Chunk, string[] Facts, int Queries, int Tokenized, int Attributed, int Quarantined,
-    string[] Parts)
+public sealed record ChunkMarker(string Chunk, string[] Facts, int Queries, int Tokenized, int Attributed,
+    int Quarantined, string[] Parts)
 {
     /// <summary>The chunk's |completeness gaps|, one per attributed (query, layer), as a mergeable sketch.</summary>
     public QuantileSketch? GapSketch { get; init; }
 
-    /// <summary>The raw gaps, as markers written before <see cref="GapSketch"/> existed hold them (read, never written).</summary>
+    /// <summary>The raw gaps, as markers written before <see cref="GapSketch"/> existed hold them (read, never
+    /// written).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double[]? Gaps { get; init; }
 
@@ -57,7 +58,9 @@ public sealed record ChunkMarker(string Chunk, string[] Facts, int Queries, int 
         {
             marker = null;
         }
-        var bad = marker is null ? ["(marker)"] : marker.Parts.Where(p => !IsReadableParquet(System.IO.Path.Combine(run.Path, p))).ToList();
+        var bad = marker is null
+            ? ["(marker)"]
+            : marker.Parts.Where(p => !IsReadableParquet(System.IO.Path.Combine(run.Path, p))).ToList();
         if (bad.Count == 0)
             return marker;
         log($"chunk {chunk}: damaged or missing {string.Join(", ", bad)}; setting its files aside and redoing it");
@@ -65,7 +68,8 @@ public sealed record ChunkMarker(string Chunk, string[] Facts, int Queries, int 
         return null;
     }
 
-    /// <summary>Moves a chunk's marker and parts under set-aside/ (never deletes), so nothing is lost silently.</summary>
+    /// <summary>Moves a chunk's marker and parts under set-aside/ (never deletes), so nothing is lost
+    /// silently.</summary>
     public static void SetAside(RunFolder run, string chunk, IEnumerable<string> parts)
     {
         string stamp = DateTime.UtcNow.ToString("yyyyMMddTHHmmssfff");
@@ -80,7 +84,8 @@ public sealed record ChunkMarker(string Chunk, string[] Facts, int Queries, int 
         }
     }
 
-    /// <summary>A Parquet file is whole when it starts and ends with the magic "PAR1" and its footer length fits.</summary>
+    /// <summary>A Parquet file is whole when it starts and ends with the magic "PAR1" and its footer length
+    /// fits.</summary>
     public static bool IsReadableParquet(string path)
     {
         try
@@ -93,7 +98,8 @@ public sealed record ChunkMarker(string Chunk, string[] Facts, int Queries, int 
             fs.Seek(-8, SeekOrigin.End);
             fs.ReadExactly(tail);
             int footer = BitConverter.ToInt32(tail[..4]);
-            return head.SequenceEqual("PAR1"u8) && tail[4..].SequenceEqual("PAR1"u8) && footer > 0 && footer + 12 <= fs.Length;
+            return head.SequenceEqual("PAR1"u8) && tail[4..].SequenceEqual("PAR1"u8) && footer > 0 &&
+                footer + 12 <= fs.Length;
         }
         catch (IOException)
         {

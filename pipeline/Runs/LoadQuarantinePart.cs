@@ -15,7 +15,7 @@ public static class LoadQuarantinePart
         if (shard.Index != 0 || File.Exists(path) || q.Records.Count == 0)
             return;
         // Sorted by the table's one key, as every other part; PartWriter.DefaultRowGroupSize rows per group.
-        await TableRegistry.Quarantine.WritePartAsync(path, q.Records, metadata, PartWriter<QuarantineRecord>.DefaultRowGroupSize,
-            ct);
+        await TableRegistry.Quarantine.WritePartAsync(path, q.Records, metadata,
+            PartWriter<QuarantineRecord>.DefaultRowGroupSize, ct);
     }
 }

@@ -50,16 +50,24 @@ public sealed class RunFolder
             var existing = before?["work_hash"]?.GetValue<string>();
             if (existing != workHash)
                 throw new UsageException(
-                    $"{Path} holds a run of a different configuration (work hash {existing?[..12]} there, {workHash[..12]} now); " +
+                    $"{Path} holds a run of a different configuration " +
+                    $"(work hash {existing?[..12]} there, {workHash[..12]} now); " +
                     "resuming would mix results. Use another --run-dir, or restore that configuration.");
             // The same configuration can name changed inputs: a model folder or Hub revision that moved, edited data.
-            var changed = new[] { ("model", "weights_sha256", "model weights"), ("tokenizer", "sha256", "tokenizer files"), ("data", "sha256", "benchmark data") }
-                .Where(k => before?[k.Item1]?[k.Item2]?.ToString() is { } was && manifest[k.Item1]?[k.Item2]?.ToString() is { } now && was != now)
-                .Select(k => $"{k.Item3} ({k.Item1}.{k.Item2} {before![k.Item1]![k.Item2]!.ToString()[..12]} there, {manifest[k.Item1]![k.Item2]!.ToString()[..12]} now)")
+            var changed = new[]
+                {
+                    ("model", "weights_sha256", "model weights"), ("tokenizer", "sha256", "tokenizer files"),
+                    ("data", "sha256", "benchmark data")
+                }
+                .Where(k => before?[k.Item1]?[k.Item2]?.ToString() is { } was &&
+                    manifest[k.Item1]?[k.Item2]?.ToString() is { } now && was != now)
+                .Select(k => $"{k.Item3} ({k.Item1}.{k.Item2} {before![k.Item1]![k.Item2]!.ToString()[..12]} there, " +
+                    $"{manifest[k.Item1]![k.Item2]!.ToString()[..12]} now)")
                 .ToList();
             if (changed.Count > 0)
                 throw new UsageException(
-                    $"{Path} was started with other inputs: {string.Join("; ", changed)}; resuming would mix results. " +
+                    $"{Path} was started with other inputs: {string.Join("; ", changed)}; " +
+                    "resuming would mix results. " +
                     "Use another --run-dir, or restore those inputs.");
             return;
         }

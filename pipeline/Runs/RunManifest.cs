@@ -71,7 +71,8 @@ public static class RunManifest
             ["data"] = new JsonObject
             {
                 ["dir"] = dataDir, ["format"] = OptionNames.Of(c.Data.Format),
-                ["sha256"] = LinkedFiles.Sha256(Directory.EnumerateFiles(dataDir, "*.jsonl", SearchOption.AllDirectories)),
+                ["sha256"] = LinkedFiles.Sha256(
+                    Directory.EnumerateFiles(dataDir, "*.jsonl", SearchOption.AllDirectories)),
             },
             ["git_sha"] = GitSha(),
             ["versions"] = new JsonObject
@@ -103,8 +104,8 @@ public static class RunManifest
     };
 
     /// <summary>The SHA-256 of the manifest file as written: every Parquet part carries it.</summary>
-    public static string FileHash(RunFolder run) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(run.ManifestPath)))
-        .ToLowerInvariant();
+    public static string FileHash(RunFolder run) =>
+        Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(run.ManifestPath))).ToLowerInvariant();
 
     private static string Sha256Hex(string text) =>
         Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text))).ToLowerInvariant();

@@ -12,7 +12,8 @@ namespace KnPipeline.Runs;
 /// </summary>
 public static class RunSummary
 {
-    /// <summary>Timing keys every summary has, in print order; phases add theirs through <see cref="Timings"/>.</summary>
+    /// <summary>Timing keys every summary has, in print order; phases add theirs through
+    /// <see cref="Timings"/>.</summary>
     public static readonly string[] TimingKeys =
         ["wall_s", "model_s", "graph_s", "reduce_s", "expand_s", "tokenize_s", "device_s", "write_s"];
 
@@ -93,13 +94,15 @@ public static class RunSummary
         timings.Flops = shards.Sum(s =>
             (s["gflops"]?.GetValue<double>() ?? 0) * 1e9 * (s["device_s"]?.GetValue<double>() ?? 0)) * shards.Count;
         timings.DeviceBusy = deviceS > 0
-            ? shards.Sum(s => (s["device_busy"]?.GetValue<double>() ?? 0) * (s["device_s"]?.GetValue<double>() ?? 0)) / deviceS
+            ? shards.Sum(s => (s["device_busy"]?.GetValue<double>() ?? 0) * (s["device_s"]?.GetValue<double>() ?? 0))
+                / deviceS
             : 0;
         return Build(totals, shards.Max(s => s["languages"]?.GetValue<int>() ?? 0), (long)Sum("chunks"), true, -1,
             shards.Count, timings);
     }
 
-    private static bool IsSeconds(string key) => key.EndsWith("_s", StringComparison.Ordinal) && key != "embedded_training_s";
+    private static bool IsSeconds(string key) =>
+        key.EndsWith("_s", StringComparison.Ordinal) && key != "embedded_training_s";
 
     public static void Write(string path, JsonObject summary) =>
         RunFolder.WriteAtomic(path, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -41,13 +41,16 @@ public sealed class RunTotals
         foreach (var (reason, n) in m.Skipped ?? [])
             _skipped[reason] = _skipped.GetValueOrDefault(reason) + n;
         foreach (var s in m.TokenStats ?? [])
-            _tokens[s.Language] = _tokens.TryGetValue(s.Language, out var had) ? LanguageTokenStats.Sum([had, s])[0] : s;
+            _tokens[s.Language] = _tokens.TryGetValue(s.Language, out var had)
+                ? LanguageTokenStats.Sum([had, s])[0]
+                : s;
     }
 
     /// <summary>Median of |gap| over every attributed (query, layer), within 0.1% relative; null when none.</summary>
     public double? GapMedian => _gaps.Median();
 
-    /// <summary>Adds skipped_&lt;reason&gt;, not_localized, tokens_per_object_&lt;lang&gt; and unk_rate_&lt;lang&gt;.</summary>
+    /// <summary>Adds skipped_&lt;reason&gt;, not_localized, tokens_per_object_&lt;lang&gt; and
+    /// unk_rate_&lt;lang&gt;.</summary>
     public void AddCounters(JsonObject summary)
     {
         foreach (var (reason, n) in _skipped)

@@ -15,12 +15,14 @@ public sealed record ShardSpec(int Index, int Count)
     /// <summary>The suffix of this shard's files: <c>s0of1</c>.</summary>
     public string Tag => $"s{Index}of{Count}";
 
-    public bool Owns(string factId) => Count == 1 || (int)(KnPipeline.Stages.Records.StableHash.Fnv1a64(factId) % (ulong)Count) == Index;
+    public bool Owns(string factId) =>
+        Count == 1 || (int)(KnPipeline.Stages.Records.StableHash.Fnv1a64(factId) % (ulong)Count) == Index;
 
     public static ShardSpec Parse(string text)
     {
         var parts = text.Split('/');
-        if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n) || n < 1 || i < 0 || i >= n)
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n) || n < 1 ||
+            i < 0 || i >= n)
             throw new UsageException($"--shard must be i/N with 0 ≤ i < N; got '{text}'");
         return new ShardSpec(i, n);
     }

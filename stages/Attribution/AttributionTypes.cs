@@ -42,9 +42,11 @@ public sealed record QueryAttribution(
     int TargetRank,
     IReadOnlyList<LayerAttribution> Layers)
 {
-    /// <summary>True when any attribution or F is NaN or infinite; such records are flagged, never thresholded.</summary>
+    /// <summary>True when any attribution or F is NaN or infinite; such records are flagged, never
+    /// thresholded.</summary>
     public bool NonFinite => !double.IsFinite(FA) ||
-        Layers.Any(l => !double.IsFinite(l.FBaseline) || !double.IsFinite(l.Sum) || l.Attributions.Any(a => !float.IsFinite(a)));
+        Layers.Any(l => !double.IsFinite(l.FBaseline) || !double.IsFinite(l.Sum) ||
+            l.Attributions.Any(a => !float.IsFinite(a)));
 }
 
 /// <summary>Supplies the baseline activation b of a query at a layer (null means the zero baseline).</summary>

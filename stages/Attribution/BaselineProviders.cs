@@ -25,7 +25,9 @@ public static class BaselineProviders
                 var specials = new HashSet<int>(new[] { t?.BosId, t?.ClsId, t?.SepId, t?.PadId }
                     .Where(x => x.HasValue).Select(x => x!.Value));
                 var amig = new AmigBaseline(loaded.Model, replacement, specials, loaded.PadId);
-                var all = layers is { Count: > 0 } ? layers.ToList() : Enumerable.Range(0, loaded.Model.NumLayers).ToList();
+                var all = layers is { Count: > 0 }
+                    ? layers.ToList()
+                    : Enumerable.Range(0, loaded.Model.NumLayers).ToList();
                 return qs =>
                 {
                     amig.Prepare(qs, all);

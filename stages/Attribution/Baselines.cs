@@ -10,7 +10,8 @@ namespace KnPipeline.Stages.Attribution;
 /// replaced in turn except special tokens (BOS, CLS, SEP, pads) and, for MLMs, the masks themselves. Computed per batch
 /// with one no-grad pass over all copies.
 /// </summary>
-public sealed class AmigBaseline(TransformerLM model, int replacementId, IReadOnlySet<int> specialIds, int padId) : IBaselineProvider
+public sealed class AmigBaseline(TransformerLM model, int replacementId, IReadOnlySet<int> specialIds, int padId)
+    : IBaselineProvider
 {
     private readonly Dictionary<(string, int), float[]> _values = new();
 
@@ -33,17 +34,23 @@ public sealed class AmigBaseline(TransformerLM model, int replacementId, IReadOn
             if (copies.Count == 0)
                 copies.Add(q.InputIds);
             var inputs = ForwardInputs.FromRows(copies, padId, model.HeadWeight.device,
-                q.TokenTypeIds is null || model.IsCausal ? null : Enumerable.Repeat(q.TokenTypeIds, copies.Count).ToList());
-            var capture = new ActivationCapture(full(copies.Count, (long)q.PredictionPosition, device: model.HeadWeight.device), layers.ToList());
+                q.TokenTypeIds is null || model.IsCausal
+                    ? null
+                    : Enumerable.Repeat(q.TokenTypeIds, copies.Count).ToList());
+            var capture = new ActivationCapture(
+                full(copies.Count, (long)q.PredictionPosition, device: model.HeadWeight.device), layers.ToList());
             using (no_grad())
                 model.ForwardHidden(inputs, capture);
             foreach (int l in layers)
-                _values[(q.Id, l)] = capture.Activations[l].mean([0L]).to_type(ScalarType.Float32).cpu().data<float>().ToArray();
+                _values[(q.Id, l)] = capture.Activations[l].mean([0L]).to_type(ScalarType.Float32).cpu()
+                    .data<float>().ToArray();
         }
     }
 
     public float[]? Baseline(AttributionQuery query, int layer) =>
-        _values.TryGetValue((query.Id, layer), out var v) ? v : throw new InvalidOperationException($"AMIG baseline not prepared for query {query.Id}");
+        _values.TryGetValue((query.Id, layer), out var v)
+            ? v
+            : throw new InvalidOperationException($"AMIG baseline not prepared for query {query.Id}");
 }
 
 /// <summary>
@@ -97,7 +104,8 @@ public sealed class DatasetMeanBaseline : IBaselineProvider
     public float[]? Baseline(AttributionQuery query, int layer) =>
         _acc.TryGetValue((_languageOf(query), layer), out var a) && a.Count > 0
             ? a.Sum.Select(x => (float)(x / a.Count)).ToArray()
-            : throw new InvalidOperationException($"no dataset-mean baseline for language {_languageOf(query)}, layer {layer}");
+            : throw new InvalidOperationException(
+                $"no dataset-mean baseline for language {_languageOf(query)}, layer {layer}");
 
     /// <summary>Writes the means as JSON lines {language, layer, count, mean[]} in a stable order.</summary>
     public void Save(string path)
@@ -128,7 +136,8 @@ public sealed class DatasetMeanBaseline : IBaselineProvider
                 var mean = r.GetProperty("mean").EnumerateArray().Select(x => x.GetDouble() * count).ToArray();
                 b._acc[(r.GetProperty("language").GetString()!, r.GetProperty("layer").GetInt32())] = (mean, count);
             }
-            catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+            catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException
+                or InvalidOperationException)
             {
                 throw new InvalidDataException($"{path}:{line}: malformed dataset-mean baseline ({e.Message})");
             }

@@ -93,8 +93,9 @@ public sealed class HeadObjective(TransformerLM model, AttributionObjective obje
 
     private void EnsureBuffers(long rows, long width, long d, Tensor like)
     {
-        bool fits = _logits is not null && _product is not null && _logits.shape[0] >= rows * width && _product.shape[0] >= rows &&
-                    _product.shape[1] == d && _logits.dtype == like.dtype && _logits.device.ToString() == like.device.ToString();
+        bool fits = _logits is not null && _product is not null && _logits.shape[0] >= rows * width &&
+                    _product.shape[0] >= rows && _product.shape[1] == d && _logits.dtype == like.dtype &&
+                    _logits.device.ToString() == like.device.ToString();
         if (fits)
             return;
         long capacity = Math.Max(rows, _product?.shape[0] ?? 0);

@@ -17,9 +17,11 @@ public static class IgRule
         switch (rule)
         {
             case IntegrationRule.Right:
-                return (Enumerable.Range(1, m).Select(k => (double)k / m).ToArray(), Enumerable.Repeat(1.0 / m, m).ToArray());
+                return (Enumerable.Range(1, m).Select(k => (double)k / m).ToArray(),
+                    Enumerable.Repeat(1.0 / m, m).ToArray());
             case IntegrationRule.Left:
-                return (Enumerable.Range(0, m).Select(k => (double)k / m).ToArray(), Enumerable.Repeat(1.0 / m, m).ToArray());
+                return (Enumerable.Range(0, m).Select(k => (double)k / m).ToArray(),
+                    Enumerable.Repeat(1.0 / m, m).ToArray());
             case IntegrationRule.Trapezoid:
             {
                 if (m < 2)

@@ -74,7 +74,8 @@ public sealed class IntegratedGradients : IDisposable
     /// </summary>
     public int RowsPerQuery => (_adaptive ? AdaptivePath.FirstPoints : _alphas.Length + 1) * _layers.Length;
 
-    public IReadOnlyList<QueryAttribution> Run(IReadOnlyList<AttributionQuery> queries, IBaselineProvider? baselines = null)
+    public IReadOnlyList<QueryAttribution> Run(IReadOnlyList<AttributionQuery> queries,
+        IBaselineProvider? baselines = null)
     {
         if (queries.Count == 0)
             return [];
@@ -92,8 +93,10 @@ public sealed class IntegratedGradients : IDisposable
     private void Validate(AttributionQuery q)
     {
         if (q.TargetIds.Length == 0 || q.TargetIds.Length != q.TargetPositions.Length)
-            throw new ArgumentException($"query {q.Id}: target ids and positions must be non-empty and of equal length");
-        if (q.PredictionPosition < 0 || q.PredictionPosition >= q.InputIds.Length || q.TargetPositions.Any(p => p < 0 || p >= q.InputIds.Length))
+            throw new ArgumentException(
+                $"query {q.Id}: target ids and positions must be non-empty and of equal length");
+        if (q.PredictionPosition < 0 || q.PredictionPosition >= q.InputIds.Length ||
+            q.TargetPositions.Any(p => p < 0 || p >= q.InputIds.Length))
             throw new ArgumentException($"query {q.Id}: positions outside the input of {q.InputIds.Length} tokens");
         if (_model.IsCausal && q.TargetPositions.Select((p, i) => p != q.PredictionPosition + i).Any(x => x))
             throw new ArgumentException($"query {q.Id}: causal targets must follow the prediction position one by one");
@@ -129,7 +132,8 @@ public sealed class IntegratedGradients : IDisposable
     private sealed record FastBatch(PrefixCache Cache, Tensor Rows, Tensor Pred, Tensor SlotPos, Tensor SlotIds,
                                     Tensor SlotW, int B, int S, long T);
 
-    private List<QueryAttribution> RunFast(IReadOnlyList<AttributionQuery> qs, IBaselineProvider? baselines, HeadObjective head)
+    private List<QueryAttribution> RunFast(IReadOnlyList<AttributionQuery> qs, IBaselineProvider? baselines,
+        HeadObjective head)
     {
         var fb = PrepareFast(qs);
         // F(a), the first target's probability and rank, from the unmodified pass.
@@ -148,7 +152,9 @@ public sealed class IntegratedGradients : IDisposable
         int b = qs.Count;
         int s = qs.Max(q => q.TargetIds.Length);
         var inputs = ForwardInputs.FromRows(qs.Select(q => q.InputIds).ToList(), _padId, Device,
-            _model.IsCausal || qs.All(q => q.TokenTypeIds == null) ? null : qs.Select(q => q.TokenTypeIds ?? new int[q.InputIds.Length]).ToList());
+            _model.IsCausal || qs.All(q => q.TokenTypeIds == null)
+                ? null
+                : qs.Select(q => q.TokenTypeIds ?? new int[q.InputIds.Length]).ToList());
         long t = inputs.InputIds.shape[1];
         var cache = PrefixCache.Build(_model, inputs);
         var rows = arange(b, device: Device);
@@ -198,7 +204,8 @@ public sealed class IntegratedGradients : IDisposable
                 var a = traces[j].Activation[rows, pred];                               // [B, F]
                 var baseline = BaselineTensor(qs, baselines, j, a);                     // [B, F]
                 var diff = a - baseline;
-                var leaf = (baseline.unsqueeze(1) + alphaT.view(1, -1, 1) * diff.unsqueeze(1)).detach().requires_grad_(true);
+                var leaf = (baseline.unsqueeze(1) + alphaT.view(1, -1, 1) * diff.unsqueeze(1)).detach()
+                    .requires_grad_(true);
                 leaves.Add(leaf);
                 diffs.Add(diff);
                 bases.Add(baseline);
@@ -217,7 +224,9 @@ public sealed class IntegratedGradients : IDisposable
                 else
                 {
                     var hot = zeros(b, 1, t, 1, dtype: first.dtype, device: Device);
-                    hot.index_put_(ones(b, dtype: first.dtype, device: Device), rows, zeros(b, dtype: ScalarType.Int64, device: Device), pred, zeros(b, dtype: ScalarType.Int64, device: Device));
+                    hot.index_put_(ones(b, dtype: first.dtype, device: Device), rows,
+                        zeros(b, dtype: ScalarType.Int64, device: Device), pred,
+                        zeros(b, dtype: ScalarType.Int64, device: Device));
                     var baseRows = traces[j].XOut.unsqueeze(1);
                     fresh = baseRows * (1 - hot) + first.unsqueeze(2) * hot;          // [B, m+1, T, d]
                 }
@@ -232,7 +241,8 @@ public sealed class IntegratedGradients : IDisposable
             var ids = slotIdsT.unsqueeze(1).expand(b, r, s).reshape(-1);
             var w = slotWT.unsqueeze(1).expand(b, r, s).reshape(-1);
             var (f, gradH) = head.Evaluate(flat, ids, w);
-            var fRows = (f.view(b, r, s).to_type(ScalarType.Float64) * slotWT.unsqueeze(1).to_type(ScalarType.Float64)).sum(2); // [B, R]
+            var fRows = (f.view(b, r, s).to_type(ScalarType.Float64) *
+                slotWT.unsqueeze(1).to_type(ScalarType.Float64)).sum(2); // [B, R]
             var grads = autograd.grad([hidden], leaves, [gradH!.view_as(hidden)]);
             return (fRows, grads, diffs, bases);
         }
@@ -410,7 +420,8 @@ public sealed class IntegratedGradients : IDisposable
 
     private bool Meets(double gap, double fa, double fb) => Math.Abs(gap) <= _options.Tolerance * Math.Abs(fa - fb);
 
-    private (double[] FA, double[] Prob, double[] LogProb, int[] Rank) Unmodified(HeadObjective head, Tensor finalHidden, Tensor rows, Tensor slotPos, Tensor slotIds, Tensor slotW)
+    private (double[] FA, double[] Prob, double[] LogProb, int[] Rank) Unmodified(HeadObjective head,
+        Tensor finalHidden, Tensor rows, Tensor slotPos, Tensor slotIds, Tensor slotW)
     {
         using var _ = no_grad();
         long b = slotPos.shape[0], s = slotPos.shape[1];
@@ -439,13 +450,15 @@ public sealed class IntegratedGradients : IDisposable
             if (rowsB[i] is { } v)
             {
                 if (v.Length != f)
-                    throw new ArgumentException($"query {qs[i].Id}: baseline of layer {layer} has {v.Length} values, expected {f}");
+                    throw new ArgumentException(
+                        $"query {qs[i].Id}: baseline of layer {layer} has {v.Length} values, expected {f}");
                 Array.Copy(v, 0, flat, i * f, f);
             }
         return tensor(flat, [qs.Count, f], device: Device).to_type(a.dtype);
     }
 
-    private List<QueryAttribution> Collect(IReadOnlyList<AttributionQuery> qs, double[] fa, double[] prob, double[] logp, int[] rank,
+    private List<QueryAttribution> Collect(IReadOnlyList<AttributionQuery> qs, double[] fa, double[] prob,
+                                           double[] logp, int[] rank,
                                            Tensor fRows, IList<Tensor> grads, List<Tensor> diffs)
     {
         int m = _alphas.Length, m1 = m + 1;
@@ -483,7 +496,8 @@ public sealed class IntegratedGradients : IDisposable
 
     private QueryAttribution RunNaive(AttributionQuery q, IBaselineProvider? baselines)
     {
-        var one = ForwardInputs.FromRows([q.InputIds], _padId, Device, q.TokenTypeIds is null || _model.IsCausal ? null : [q.TokenTypeIds]);
+        var one = ForwardInputs.FromRows([q.InputIds], _padId, Device,
+            q.TokenTypeIds is null || _model.IsCausal ? null : [q.TokenTypeIds]);
         var predT = tensor(new long[] { q.PredictionPosition }, device: Device);
         var targets = tensor(q.TargetIds.Select(x => (long)x).ToArray(), device: Device);
         var tpos = tensor(q.TargetPositions.Select(x => (long)x).ToArray(), device: Device);
@@ -494,7 +508,8 @@ public sealed class IntegratedGradients : IDisposable
         using (no_grad())
         {
             var logits = _model.Logits(one, interceptor: capture)[0];                    // [T, V]
-            var lp = logits.index_select(0, tpos).to_type(ScalarType.Float64).log_softmax(-1).gather(1, targets.unsqueeze(1)).squeeze(1);
+            var lp = logits.index_select(0, tpos).to_type(ScalarType.Float64).log_softmax(-1)
+                .gather(1, targets.unsqueeze(1)).squeeze(1);
             fa = (_heads[0].LogProb ? lp : lp.exp()).mean().item<double>();
             logp = lp[0].item<double>();
             prob = Math.Exp(logp);
@@ -507,7 +522,9 @@ public sealed class IntegratedGradients : IDisposable
             // One scope per layer: the m copies' logits over every position are large and must not accumulate.
             using var layerScope = NewDisposeScope();
             var a = capture.Activations[l][0];
-            var baseline = baselines?.Baseline(q, l) is { } bv ? tensor(bv, device: Device).to_type(a.dtype) : zeros_like(a);
+            var baseline = baselines?.Baseline(q, l) is { } bv
+                ? tensor(bv, device: Device).to_type(a.dtype)
+                : zeros_like(a);
             var diff = a - baseline;
             (Tensor F, Tensor G) Rows(double[] alphas) =>
                 NaiveRows(one, predT, targets, tpos, l, baseline, diff, alphas);

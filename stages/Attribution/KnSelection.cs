@@ -7,7 +7,8 @@ namespace KnPipeline.Stages.Attribution;
 /// </summary>
 public static class KnSelection
 {
-    public static (double Max, List<(int Layer, int Unit, float Score)> Neurons) Coarse(QueryAttribution q, double threshold)
+    public static (double Max, List<(int Layer, int Unit, float Score)> Neurons) Coarse(QueryAttribution q,
+        double threshold)
     {
         if (q.NonFinite)
             return (double.NaN, []);
@@ -20,7 +21,9 @@ public static class KnSelection
             for (int i = 0; i < l.Attributions.Length; i++)
                 if (l.Attributions[i] > cut)
                     list.Add((l.Layer, i, l.Attributions[i]));
-        list.Sort((a, b) => b.Item3 != a.Item3 ? b.Item3.CompareTo(a.Item3) : a.Item1 != b.Item1 ? a.Item1.CompareTo(b.Item1) : a.Item2.CompareTo(b.Item2));
+        list.Sort((a, b) => b.Item3 != a.Item3 ? b.Item3.CompareTo(a.Item3)
+            : a.Item1 != b.Item1 ? a.Item1.CompareTo(b.Item1)
+            : a.Item2.CompareTo(b.Item2));
         return (max, list);
     }
 
@@ -29,7 +32,8 @@ public static class KnSelection
     {
         var all = new List<(int Layer, int Unit, float Score)>();
         foreach (var l in q.Layers)
-            all.AddRange(l.Attributions.Select((s, i) => (l.Layer, i, s)).OrderByDescending(x => x.s).ThenBy(x => x.i).Take(k));
+            all.AddRange(l.Attributions.Select((s, i) => (l.Layer, i, s)).OrderByDescending(x => x.s)
+                .ThenBy(x => x.i).Take(k));
         return all;
     }
 }

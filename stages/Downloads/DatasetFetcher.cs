@@ -11,7 +11,8 @@ public sealed class DatasetFetcher(FileDownloader downloader, DownloadProgress? 
 {
     private readonly DownloadProgress _progress = progress ?? DownloadProgress.None;
 
-    /// <param name="mirror">Base URL replacing the scheme and host of every manifest URL (<see cref="UrlMirror"/>).</param>
+    /// <param name="mirror">Base URL replacing the scheme and host of every manifest URL
+    /// (<see cref="UrlMirror"/>).</param>
     public async Task<DatasetFetchResult> FetchAsync(DatasetManifest manifest, string targetDir, string? mirror,
         CancellationToken ct)
     {
@@ -33,7 +34,8 @@ public sealed class DatasetFetcher(FileDownloader downloader, DownloadProgress? 
         // Read before the parallel loop: the loop adds to the record under a lock.
         var expected = todo.ToDictionary(f => f.Path, f => ExpectedSha(f, record));
         // Many small files (mParaRel has 2,243): a few requests in flight hide the per-request latency.
-        await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct },
+        await Parallel.ForEachAsync(todo,
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct },
             async (file, token) =>
             {
                 var result = await downloader.DownloadAsync(Request(root, file, mirror, expected[file.Path]),
@@ -116,10 +118,12 @@ public sealed class DatasetFetcher(FileDownloader downloader, DownloadProgress? 
         // The size of the file the path leads to: a dataset file linked in from elsewhere is present too.
         if (sha == null || LinkedFiles.Target(path) is not { } file) return false;
         if (size is long s && file.Length != s) return false;
-        return string.Equals((await FileDownloader.HashFileAsync(path, ct)).Sha256, sha, StringComparison.OrdinalIgnoreCase);
+        return string.Equals((await FileDownloader.HashFileAsync(path, ct)).Sha256, sha,
+            StringComparison.OrdinalIgnoreCase);
     }
 
-    private static async Task<bool> AllPresentAsync(string root, IEnumerable<FetchRecord.Entry> files, CancellationToken ct)
+    private static async Task<bool> AllPresentAsync(string root, IEnumerable<FetchRecord.Entry> files,
+        CancellationToken ct)
     {
         foreach (var f in files)
             if (!await IsPresentAsync(Path.Combine(root, f.Path), f.Size, f.Sha256, ct))

@@ -44,8 +44,8 @@ public sealed class FileDownloader : IDisposable
     /// resolved against the current URL) and <paramref name="authorization"/> is dropped once the host changes.
     /// The caller disposes the response; its <c>RequestMessage.RequestUri</c> is the final URL.
     /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url, AuthenticationHeaderValue? authorization,
-        RangeHeaderValue? range, bool followRedirects, CancellationToken ct)
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url,
+        AuthenticationHeaderValue? authorization, RangeHeaderValue? range, bool followRedirects, CancellationToken ct)
     {
         string firstAuthority = url.Authority;
         for (int hop = 0; ; hop++)
@@ -65,7 +65,8 @@ public sealed class FileDownloader : IDisposable
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                throw new TimeoutException($"no response from {url} within {Options.ResponseTimeout.TotalSeconds:F0} s");
+                throw new TimeoutException(
+                    $"no response from {url} within {Options.ResponseTimeout.TotalSeconds:F0} s");
             }
             int status = (int)response.StatusCode;
             if (!followRedirects || status < 300 || status > 399 || response.Headers.Location == null)
@@ -82,7 +83,8 @@ public sealed class FileDownloader : IDisposable
     }
 
     /// <summary>Downloads, verifies and renames one file into place. Throws <see cref="DownloadVerificationException"/>
-    /// on a size or hash mismatch (after deleting the bytes) and <see cref="DownloadException"/> on HTTP errors.</summary>
+    /// on a size or hash mismatch (after deleting the bytes) and <see cref="DownloadException"/> on HTTP
+    /// errors.</summary>
     public async Task<DownloadResult> DownloadAsync(DownloadRequest request, DownloadProgress? progress,
         CancellationToken ct)
     {
@@ -121,7 +123,8 @@ public sealed class FileDownloader : IDisposable
                 if (outcome.Complete) break;
                 if (attempt >= Options.MaxAttempts)
                     throw new DownloadException(
-                        $"{request.DisplayName}: {request.Url} kept answering with unusable ranges ({attempt} attempts)",
+                        $"{request.DisplayName}: {request.Url} kept answering with unusable ranges " +
+                        $"({attempt} attempts)",
                         request.Url);
             }
             catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested && attempt < Options.MaxAttempts)
@@ -134,7 +137,8 @@ public sealed class FileDownloader : IDisposable
             catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
             {
                 throw new DownloadException(
-                    $"{request.DisplayName}: download from {request.Url} failed after {attempt} attempts: {e.Message}. " +
+                    $"{request.DisplayName}: download from {request.Url} failed after {attempt} attempts: " +
+                    $"{e.Message}. " +
                     $"The partial file {part} is kept and will be resumed next time.", request.Url, inner: e);
             }
             finally
@@ -149,7 +153,8 @@ public sealed class FileDownloader : IDisposable
         // A partial path that is a link is renamed as the link: the destination then leads to the verified bytes
         // wherever they are (every reader follows links), and nothing is copied across disks.
         File.Move(part, request.DestinationPath, overwrite: true);
-        return new DownloadResult(request.DestinationPath, actualSize, sha, transferred, resumedFrom, rangeIgnored, attempt);
+        return new DownloadResult(request.DestinationPath, actualSize, sha, transferred, resumedFrom, rangeIgnored,
+            attempt);
     }
 
     /// <summary>Size and lower-case hex SHA-256 of a file.</summary>

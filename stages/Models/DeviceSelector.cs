@@ -18,7 +18,8 @@ public static class DeviceSelector
             default:
                 if (!device.StartsWith("cuda", StringComparison.Ordinal))
                     throw new ArgumentException($"device '{device}' is not one of auto, cpu, cuda, cuda:N");
-                // Asking for CUDA explicitly loads the CUDA backend, which throws with the native load trace when absent.
+                // Asking for CUDA explicitly loads the CUDA backend, which throws with the native load trace when
+                // absent.
                 InitializeDeviceType(DeviceType.CUDA);
                 return new Device(device);
         }

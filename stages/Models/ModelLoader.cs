@@ -23,7 +23,8 @@ public static class ModelLoader
         _ => throw new ModelLoadException($"no implementation for family {config.Family}"),
     };
 
-    /// <summary>Loads the model in <paramref name="dir"/>, converted to <paramref name="dtype"/>, on <paramref name="device"/>, frozen.</summary>
+    /// <summary>Loads the model in <paramref name="dir"/>, converted to <paramref name="dtype"/>, on
+    /// <paramref name="device"/>, frozen.</summary>
     public static TransformerLM Load(string dir, Device? device = null, ScalarType dtype = ScalarType.Float32)
     {
         var config = ModelConfig.Load(System.IO.Path.Combine(dir, "config.json"));
@@ -98,11 +99,16 @@ public static class ModelLoader
             }
             if (missing.Count + unexpected.Count + badShape.Count > 0)
             {
-                var lines = new List<string> { $"{dir}: the checkpoint does not match a {model.Config.ModelType} model of this config.json" };
+                var lines = new List<string>
+                {
+                    $"{dir}: the checkpoint does not match a {model.Config.ModelType} model of this config.json"
+                };
                 if (missing.Count > 0)
-                    lines.Add($"  missing tensors ({missing.Count}): {string.Join(", ", missing.Take(20))}{(missing.Count > 20 ? ", …" : "")}");
+                    lines.Add($"  missing tensors ({missing.Count}): {string.Join(", ", missing.Take(20))}" +
+                        $"{(missing.Count > 20 ? ", …" : "")}");
                 if (unexpected.Count > 0)
-                    lines.Add($"  unexpected tensors ({unexpected.Count}): {string.Join(", ", unexpected.Take(20))}{(unexpected.Count > 20 ? ", …" : "")}");
+                    lines.Add($"  unexpected tensors ({unexpected.Count}): {string.Join(", ", unexpected.Take(20))}" +
+                        $"{(unexpected.Count > 20 ? ", …" : "")}");
                 if (badShape.Count > 0)
                     lines.Add($"  shape mismatches ({badShape.Count}): {string.Join("; ", badShape.Take(20))}");
                 throw new ModelLoadException(string.Join(Environment.NewLine, lines));
@@ -120,10 +126,12 @@ public static class ModelLoader
         }
     }
 
-    /// <summary>Maps checkpoint key spellings onto ours: GPT-2 files without the transformer. prefix, old gamma/beta.</summary>
+    /// <summary>Maps checkpoint key spellings onto ours: GPT-2 files without the transformer. prefix, old
+    /// gamma/beta.</summary>
     private static string Normalize(ModelConfig c, string key)
     {
-        if (c.Family == "gpt2" && !key.StartsWith("transformer.", StringComparison.Ordinal) && !key.StartsWith("lm_head.", StringComparison.Ordinal))
+        if (c.Family == "gpt2" && !key.StartsWith("transformer.", StringComparison.Ordinal) &&
+            !key.StartsWith("lm_head.", StringComparison.Ordinal))
             key = "transformer." + key;
         if (c.Family == "bert")
             key = key.Replace("LayerNorm.gamma", "LayerNorm.weight").Replace("LayerNorm.beta", "LayerNorm.bias");
@@ -132,10 +140,13 @@ public static class ModelLoader
 
     // Buffers and heads that checkpoints carry but the LM does not use: causal-mask buffers, rotary caches, the
     // pooler and NSP head, position-id buffers, and the duplicate of a tied decoder.
-    private static readonly Regex IgnorableGpt2 = new(@"(\.attn\.(masked_)?bias$|^lm_head\.weight$)", RegexOptions.Compiled);
-    private static readonly Regex IgnorableLlama = new(@"(rotary_emb\.inv_freq$|^lm_head\.weight$)", RegexOptions.Compiled);
+    private static readonly Regex IgnorableGpt2 = new(@"(\.attn\.(masked_)?bias$|^lm_head\.weight$)",
+        RegexOptions.Compiled);
+    private static readonly Regex IgnorableLlama = new(@"(rotary_emb\.inv_freq$|^lm_head\.weight$)",
+        RegexOptions.Compiled);
     private static readonly Regex IgnorableBert = new(
-        @"(\.pooler\.|^cls\.seq_relationship|position_ids$|^cls\.predictions\.decoder\.(weight|bias)$|^lm_head\.decoder\.(weight|bias)$)",
+        @"(\.pooler\.|^cls\.seq_relationship|position_ids$|^cls\.predictions\.decoder\.(weight|bias)$|" +
+        @"^lm_head\.decoder\.(weight|bias)$)",
         RegexOptions.Compiled);
 
     private static bool Ignorable(ModelConfig c, string key) => c.Family switch

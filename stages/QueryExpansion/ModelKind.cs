@@ -2,8 +2,8 @@ namespace KnPipeline.Stages.QueryExpansion;
 
 /// <summary>
 /// How a model reads a query (docs/architecture.md, "prediction position"); <c>model.kind</c> in the config.
-/// <see cref="Auto"/> exists for the config only: it is resolved from the checkpoint (<see cref="ModelKinds.Resolve"/>) before
-/// any stage sees it, and stages refuse it.
+/// <see cref="Auto"/> exists for the config only: it is resolved from the checkpoint
+/// (<see cref="ModelKinds.Resolve"/>) before any stage sees it, and stages refuse it.
 /// </summary>
 public enum ModelKind
 {

@@ -127,7 +127,8 @@ public sealed class QueryExpander(QueryExpansionOptions options)
 
     /// <summary>The language and relation filters, without counting (expansion counts what they drop).</summary>
     public bool Wanted(FactRecord f) =>
-        (_languages == null || _languages.Contains(f.Language)) && (_relations == null || _relations.Contains(f.Relation));
+        (_languages == null || _languages.Contains(f.Language)) &&
+        (_relations == null || _relations.Contains(f.Relation));
 
     private bool Keep(FactRecord f)
     {

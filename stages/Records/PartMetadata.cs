@@ -28,7 +28,8 @@ public sealed record PartMetadata(
         };
         foreach (var (key, value) in Extra ?? new Dictionary<string, string>())
             if (!d.TryAdd(key, value))
-                throw new ArgumentException($"metadata key '{key}' is reserved and set by the part writer", nameof(Extra));
+                throw new ArgumentException($"metadata key '{key}' is reserved and set by the part writer",
+                    nameof(Extra));
         return d;
     }
 }

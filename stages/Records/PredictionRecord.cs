@@ -1,7 +1,8 @@
 namespace KnPipeline.Stages.Records;
 
 /// <summary>
-/// What the model predicts for one tokenized query, localized or not (docs/architecture.md, Definitions, "Which queries are localized"):
+/// What the model predicts for one tokenized query, localized or not (docs/architecture.md, Definitions,
+/// "Which queries are localized"):
 /// the top-1 token at the first target position, and the gold object's first token's rank (0 = top-1) and
 /// probability there. <see cref="Correct"/> is what <c>localize: correct</c> selects on, so accuracy per language
 /// and split comes from this table, not from the attributed subset.

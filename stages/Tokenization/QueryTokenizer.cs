@@ -34,7 +34,8 @@ public sealed class QueryTokenizer
     /// <param name="usesSpaces">Whether a language writes spaces; default <see
     /// cref="LanguageCatalog.UsesSpaces"/>.</param>
     /// <exception cref="ArgumentException">Masked kind with a tokenizer that has no mask token.</exception>
-    public QueryTokenizer(ITextTokenizer tokenizer, string modelId, ModelKind kind, Func<string, bool>? usesSpaces = null)
+    public QueryTokenizer(ITextTokenizer tokenizer, string modelId, ModelKind kind,
+        Func<string, bool>? usesSpaces = null)
     {
         if (kind == ModelKind.Auto)
             throw new ArgumentException("model kind 'auto' must be resolved from the checkpoint first", nameof(kind));
@@ -76,7 +77,8 @@ public sealed class QueryTokenizer
     }
 
     /// <summary>One query; null when it was quarantined or skipped.</summary>
-    public TokenizedQueryRecord? Tokenize(QueryRecord query, IQuarantine quarantine, TokenizationDiagnostics? alsoInto = null)
+    public TokenizedQueryRecord? Tokenize(QueryRecord query, IQuarantine quarantine,
+        TokenizationDiagnostics? alsoInto = null)
     {
         if (Kind == ModelKind.Causal && query.Prompt == null)
         {
@@ -95,7 +97,8 @@ public sealed class QueryTokenizer
         {
             input = _tokenizer.EncodePrompt(query.Prompt!);
             if (input.Length == 0)
-                return Reject(query, quarantine, alsoInto, PromptTokenizesToNothing, $"prompt '{query.Prompt}' encodes to no token");
+                return Reject(query, quarantine, alsoInto, PromptTokenizesToNothing,
+                    $"prompt '{query.Prompt}' encodes to no token");
             positions = [input.Length - 1];
             types = [];
         }
@@ -120,7 +123,8 @@ public sealed class QueryTokenizer
             query.Split, ModelId, input, types, positions, target, target.Length, unknown);
     }
 
-    private TokenizedQueryRecord? Reject(QueryRecord q, IQuarantine quarantine, TokenizationDiagnostics? alsoInto, string reason, string detail)
+    private TokenizedQueryRecord? Reject(QueryRecord q, IQuarantine quarantine, TokenizationDiagnostics? alsoInto,
+        string reason, string detail)
     {
         Diagnostics.Quarantined(q.Language);
         alsoInto?.Quarantined(q.Language);

@@ -18,7 +18,8 @@ public static class ByteLevel
     /// <summary>bytes_to_unicode: byte → character.</summary>
     public static IReadOnlyList<char> ByteToChar { get; }
 
-    /// <summary>The 256 byte characters in GPT-2's vocabulary order (printable bytes first, then the remapped ones).</summary>
+    /// <summary>The 256 byte characters in GPT-2's vocabulary order (printable bytes first, then the remapped
+    /// ones).</summary>
     public static IReadOnlyList<char> AlphabetOrder { get; }
 
     private static readonly Dictionary<char, byte> CharToByte;

@@ -32,7 +32,8 @@ public sealed class EmbeddedBenchmark
         public string? ParaphraseId { get; init; }
 
         public bool IsTrain => Split == "train";
-        public bool SubjectFirst => Text.IndexOf("[X]", StringComparison.Ordinal) < Text.IndexOf("[Y]", StringComparison.Ordinal);
+        public bool SubjectFirst =>
+            Text.IndexOf("[X]", StringComparison.Ordinal) < Text.IndexOf("[Y]", StringComparison.Ordinal);
     }
 
     public string Directory { get; }
@@ -114,7 +115,8 @@ public sealed class EmbeddedBenchmark
                     var t = new Template(Str(o, "relation", where), Str(o, "template_id", where), Str(o, "text", where),
                                          Str(o, "split", where)) { ParaphraseId = OptStr(o, "paraphrase_id", where) };
                     if (Count(t.Text, "[X]") != 1 || Count(t.Text, "[Y]") != 1)
-                        throw new InvalidDataException($"{where}: template '{t.TemplateId}' must hold [X] and [Y] once each");
+                        throw new InvalidDataException(
+                            $"{where}: template '{t.TemplateId}' must hold [X] and [Y] once each");
                     if (t.Split is not ("train" or "heldout"))
                         throw new InvalidDataException($"{where}: split must be train or heldout, got '{t.Split}'");
                     return t;
@@ -134,7 +136,8 @@ public sealed class EmbeddedBenchmark
     private static int Count(string text, string slot)
     {
         int n = 0;
-        for (int i = text.IndexOf(slot, StringComparison.Ordinal); i >= 0; i = text.IndexOf(slot, i + 1, StringComparison.Ordinal))
+        for (int i = text.IndexOf(slot, StringComparison.Ordinal); i >= 0;
+             i = text.IndexOf(slot, i + 1, StringComparison.Ordinal))
             n++;
         return n;
     }
@@ -186,6 +189,7 @@ public sealed class EmbeddedBenchmark
     }
 
     private static bool Bool(JsonElement o, string key, string where) =>
-        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(key, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(key, out var v) &&
+        v.ValueKind is JsonValueKind.True or JsonValueKind.False
             ? v.GetBoolean() : throw new InvalidDataException($"{where}: missing boolean field '{key}'");
 }

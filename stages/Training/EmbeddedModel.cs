@@ -29,12 +29,14 @@ public static class EmbeddedModel
     /// Returns the cached model for <paramref name="options"/> and the benchmark in <paramref name="benchmarkDir"/>,
     /// training it first when the cache lacks it or <paramref name="force"/> is set.
     /// </summary>
-    public static (string ModelDir, TrainingReport Report) EnsureTrained(EmbeddedModelOptions options, string benchmarkDir,
-        bool force = false, IProgress<TrainingProgress>? progress = null, CancellationToken ct = default)
+    public static (string ModelDir, TrainingReport Report) EnsureTrained(EmbeddedModelOptions options,
+        string benchmarkDir, bool force = false, IProgress<TrainingProgress>? progress = null,
+        CancellationToken ct = default)
     {
         if (options.MaskedTwin)
             throw new NotSupportedException(
-                "embedded_model.masked_twin: true is not implemented yet; only the causal (GPT-2) embedded model can be trained");
+                "embedded_model.masked_twin: true is not implemented yet; " +
+                "only the causal (GPT-2) embedded model can be trained");
         var scope = EmbeddedTrainingScope.Full;
         string key = CacheKey(options, benchmarkDir, scope);
         string root = RepoPaths.ResolveCacheDir(options.CacheDir);
@@ -73,7 +75,9 @@ public static class EmbeddedModel
     {
         var errors = options.Validate().ToList();
         if (errors.Count > 0)
-            throw new ArgumentException("invalid embedded_model options: " + string.Join("; ", errors.Select(e => e.ToString())), nameof(options));
+            throw new ArgumentException(
+                "invalid embedded_model options: " + string.Join("; ", errors.Select(e => e.ToString())),
+                nameof(options));
         var clock = Stopwatch.StartNew();
         string key = CacheKey(options, benchmarkDir, scope);
         var benchmark = EmbeddedBenchmark.Load(benchmarkDir, scope.Languages, scope.Relations);
@@ -81,14 +85,17 @@ public static class EmbeddedModel
         var bpe = new BpeTrainer { MaxMerges = scope.MaxMerges }.Train(corpus.TokenizerWordCounts());
         var rows = corpus.Rows(bpe);
         if (rows.Count == 0)
-            throw new ArgumentException($"{benchmark.Directory}: no training sentences in the chosen languages and relations");
+            throw new ArgumentException(
+                $"{benchmark.Directory}: no training sentences in the chosen languages and relations");
         int longest = rows.Max(r => r.Ids.Length);
         if (longest > scope.MaxPositions)
             throw new InvalidDataException(
-                $"{benchmark.Directory}: a training sentence is {longest} tokens long, more than the model's {scope.MaxPositions} positions");
+                $"{benchmark.Directory}: a training sentence is {longest} tokens long, " +
+                $"more than the model's {scope.MaxPositions} positions");
         progress?.Report(Message(string.Create(CultureInfo.InvariantCulture,
             $"embedded model: {corpus.TrainStatements.Count()} fact sentences + {corpus.Filler.Count} filler in " +
-            $"{benchmark.Languages.Count} languages, {rows.Sum(r => r.Ids.Length)} tokens; tokenizer {bpe.Merges.Count} " +
+            $"{benchmark.Languages.Count} languages, {rows.Sum(r => r.Ids.Length)} tokens; " +
+            $"tokenizer {bpe.Merges.Count} " +
             $"merges, vocabulary {bpe.VocabSize} ({clock.Elapsed.TotalSeconds:F1} s)")));
 
         var stopping = Probe(corpus, bpe, scope.AccuracySamplePerLanguage, options.Seed);
@@ -100,17 +107,20 @@ public static class EmbeddedModel
         set_num_threads(threads);
         try
         {
-            var (model, stats) = EmbeddedTrainer.Train(rows, stopping, config, bpe.EndOfTextId, options, scope, progress, ct);
+            var (model, stats) = EmbeddedTrainer.Train(rows, stopping, config, bpe.EndOfTextId, options, scope,
+                progress, ct);
             using (model)
             {
                 Directory.CreateDirectory(outputDir);
                 File.WriteAllText(Path.Combine(outputDir, "config.json"),
-                    configJson.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+                    configJson.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) +
+                    "\n");
                 SafetensorsFile.Write(Path.Combine(outputDir, "model.safetensors"),
                     model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)),
                     new Dictionary<string, string> { ["format"] = "pt" });
                 bpe.Save(outputDir, scope.MaxPositions);
-                progress?.Report(Message($"embedded model: weights {WeightEdit.Hash(model)[..16]}, evaluating the saved folder"));
+                progress?.Report(Message(
+                    $"embedded model: weights {WeightEdit.Hash(model)[..16]}, evaluating the saved folder"));
             }
             IReadOnlyDictionary<string, LanguageAccuracy> accuracy;
             using (var evaluator = new EmbeddedModelEvaluator(outputDir))
@@ -162,7 +172,8 @@ public static class EmbeddedModel
                     ? LinkedFiles.NotFound(f).Message
                     : $"{f}: benchmark file not found");
             string rel = Path.GetRelativePath(full, f).Replace('\\', '/');
-            text.Append(rel).Append(' ').Append(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))).Append('\n');
+            text.Append(rel).Append(' ').Append(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f))))
+                .Append('\n');
         }
         return Sha256(text.ToString());
     }
@@ -170,7 +181,8 @@ public static class EmbeddedModel
     /// <summary>True when <paramref name="dir"/> holds a finished model (training.json is written last).</summary>
     public static bool IsComplete(string dir) => ModelCacheFolder.IsComplete(dir);
 
-    /// <summary>Subject-first training prompts per language: all of them, and a seeded sample of up to <paramref name="perLanguage"/>.</summary>
+    /// <summary>Subject-first training prompts per language: all of them, and a seeded sample of up to
+    /// <paramref name="perLanguage"/>.</summary>
     private static EarlyStopping Probe(TrainingCorpus corpus, ByteLevelBpe bpe, int perLanguage, int seed)
     {
         var random = new Random(seed ^ 0x5eed);
@@ -189,5 +201,6 @@ public static class EmbeddedModel
 
     private static TrainingProgress Message(string text) => new(0, 0, 0, 0, 0, TimeSpan.Zero, text);
 
-    private static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    private static string Sha256(string text) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

@@ -85,7 +85,8 @@ public sealed class EmbeddedModelEvaluator : IDisposable
             fact.Aliases.Count == 0 ? null
                 : fact.Aliases.Select(a => Tokenizer.TargetIds(a, s.SpaceBefore)[0]).ToArray());
 
-    /// <summary>Greedy continuation of <paramref name="prompt"/>: up to <paramref name="maxTokens"/> tokens, stopping at EOS.</summary>
+    /// <summary>Greedy continuation of <paramref name="prompt"/>: up to <paramref name="maxTokens"/> tokens,
+    /// stopping at EOS.</summary>
     public string Complete(string prompt, int maxTokens = 8)
     {
         var ids = Tokenizer.EncodePrompt(prompt).ToList();

@@ -27,7 +27,8 @@ public static class EmbeddedTrainer
     private const int BucketBatches = 16;
 
     /// <summary>The GPT-2 config.json of the embedded model (Hugging Face keys).</summary>
-    public static JsonObject ModelConfigJson(EmbeddedModelOptions o, int vocabSize, int eosId, int maxPositions) => new()
+    public static JsonObject ModelConfigJson(EmbeddedModelOptions o, int vocabSize, int eosId,
+        int maxPositions) => new()
     {
         ["architectures"] = new JsonArray("GPT2LMHeadModel"),
         ["model_type"] = "gpt2",
@@ -111,7 +112,8 @@ public static class EmbeddedTrainer
                 inEpoch++;
                 lossSum += loss;
                 lossSteps++;
-                progress?.Report(new TrainingProgress(epoch, o.MaxEpochs, step, total, lossSum / lossSteps, clock.Elapsed));
+                progress?.Report(new TrainingProgress(epoch, o.MaxEpochs, step, total, lossSum / lossSteps,
+                    clock.Elapsed));
                 if (inEpoch % checkEvery == 0 || inEpoch == batches.Count || step == total)
                 {
                     lastLoss = lossSum / lossSteps;
@@ -125,11 +127,16 @@ public static class EmbeddedTrainer
                         reached = accuracy.Values.All(a => a >= o.TargetAccuracy);
                     }
                     replicas.Train();
-                    log.Add(new EpochRecord(Math.Round(at, 3), step, lastLoss, clock.Elapsed.TotalSeconds, accuracy, full));
+                    log.Add(new EpochRecord(Math.Round(at, 3), step, lastLoss, clock.Elapsed.TotalSeconds, accuracy,
+                        full));
                     progress?.Report(new TrainingProgress(epoch, o.MaxEpochs, step, total, lastLoss, clock.Elapsed,
-                        string.Create(CultureInfo.InvariantCulture, $"epoch {at:F1}: loss {lastLoss:F4}, {(full ? "all" : "sampled")} train top-1 ") +
-                        string.Join(" ", accuracy.Select(kv => $"{kv.Key} {kv.Value.ToString("F3", CultureInfo.InvariantCulture)}")) +
-                        (reached ? $" (all >= {o.TargetAccuracy.ToString(CultureInfo.InvariantCulture)}: stopping)" : "")));
+                        string.Create(CultureInfo.InvariantCulture,
+                            $"epoch {at:F1}: loss {lastLoss:F4}, {(full ? "all" : "sampled")} train top-1 ") +
+                        string.Join(" ", accuracy.Select(kv =>
+                            $"{kv.Key} {kv.Value.ToString("F3", CultureInfo.InvariantCulture)}")) +
+                        (reached
+                            ? $" (all >= {o.TargetAccuracy.ToString(CultureInfo.InvariantCulture)}: stopping)"
+                            : "")));
                 }
             }
         }
@@ -152,7 +159,8 @@ public static class EmbeddedTrainer
             else if (name.EndsWith(".bias", StringComparison.Ordinal))
                 p.zero_();
             else
-                p.copy_(randn(p.shape, generator: gen) * (name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? projStd : InitStd));
+                p.copy_(randn(p.shape, generator: gen) *
+                    (name.EndsWith("c_proj.weight", StringComparison.Ordinal) ? projStd : InitStd));
         }
     }
 
@@ -162,7 +170,8 @@ public static class EmbeddedTrainer
         if (step < warmup)
             return peak * (step + 1) / warmup;
         double progress = total > warmup ? (double)(step - warmup) / (total - warmup) : 1;
-        return peak * (FinalLearningRateFraction + (1 - FinalLearningRateFraction) * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+        return peak * (FinalLearningRateFraction +
+            (1 - FinalLearningRateFraction) * 0.5 * (1 + Math.Cos(Math.PI * progress)));
     }
 
     /// <summary>
@@ -231,7 +240,9 @@ public static class EmbeddedTrainer
                 m.zero_grad();
             List<double> parts = _workers is null
                 ? [LossAndGradient(_models[0], batch, padId, objectWeight, totalWeight)]
-                : _workers.Map(batch, (w, slice) => new List<double> { LossAndGradient(_models[w], slice, padId, objectWeight, totalWeight) }, _threadsEach);
+                : _workers.Map(batch, (w, slice) =>
+                    new List<double> { LossAndGradient(_models[w], slice, padId, objectWeight, totalWeight) },
+                    _threadsEach);
             using (var scope = NewDisposeScope())
             using (no_grad())
                 for (int r = 1; r < _params.Length; r++)
@@ -277,7 +288,8 @@ public static class EmbeddedTrainer
     /// weighted cross-entropy summed over the slice divided by <paramref name="totalWeight"/> (the whole batch's), so
     /// the slices' gradients add up to the batch's. Returns the slice's part of the batch loss.
     /// </summary>
-    private static double LossAndGradient(TransformerLM model, IReadOnlyList<TrainingRow> rows, int padId, double objectWeight, double totalWeight)
+    private static double LossAndGradient(TransformerLM model, IReadOnlyList<TrainingRow> rows, int padId,
+        double objectWeight, double totalWeight)
     {
         using var scope = NewDisposeScope();
         int b = rows.Count, t = rows.Max(r => r.Ids.Length);
@@ -299,11 +311,13 @@ public static class EmbeddedTrainer
         }
         var device = model.InputEmbedding.device;
         // Right padding under a causal mask: real positions never attend to pads, so no attention mask is needed.
-        var hidden = model.FinalHidden(model.ForwardHidden(new ForwardInputs { InputIds = tensor(ids, [b, t], device: device) }));
+        var hidden = model.FinalHidden(model.ForwardHidden(
+            new ForwardInputs { InputIds = tensor(ids, [b, t], device: device) }));
         // Only real positions go through the head, the costliest matmul ([n, d] × [d, vocab]).
         var picked = hidden.reshape(b * t, -1).index_select(0, tensor(picks.ToArray(), device: device));
         var logits = model.Head(picked);
-        var ce = nn.functional.cross_entropy(logits, tensor(targets.ToArray(), device: device), reduction: nn.Reduction.None);
+        var ce = nn.functional.cross_entropy(logits, tensor(targets.ToArray(), device: device),
+            reduction: nn.Reduction.None);
         var loss = (ce * tensor(weights.ToArray(), device: device)).sum() / totalWeight;
         loss.backward();
         return loss.item<float>();

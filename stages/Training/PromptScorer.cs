@@ -51,7 +51,8 @@ public static class PromptScorer
                     positions.Add(q.Prompt.Length - 1 + k);
                 }
             }
-            var picked = hidden[tensor(rowIndex.ToArray(), device: device), tensor(positions.ToArray(), device: device)];
+            var picked = hidden[tensor(rowIndex.ToArray(), device: device),
+                tensor(positions.ToArray(), device: device)];
             long[] argmax = model.Head(picked).argmax(-1).cpu().data<long>().ToArray();
             int at = 0;
             for (int r = 0; r < batch.Length; r++)

@@ -47,7 +47,8 @@ public sealed class TrainingCorpus
                 }
             }
             int fillerCount = (int)Math.Round(trainCount * fillerFraction / (1 - fillerFraction));
-            filler.AddRange(FillerText.Generate(lang, facts.SelectMany(f => new[] { f.Subject, f.Object }), fillerCount, random));
+            filler.AddRange(FillerText.Generate(lang, facts.SelectMany(f => new[] { f.Subject, f.Object }),
+                fillerCount, random));
         }
         return new TrainingCorpus(benchmark.Languages, statements, filler);
     }

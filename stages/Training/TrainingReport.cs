@@ -59,7 +59,8 @@ public sealed record TrainingReport
     public void Save(string dir) =>
         File.WriteAllText(Path.Combine(dir, FileName), ToJson().ToJsonString(Pretty) + "\n");
 
-    /// <exception cref="InvalidDataException">training.json is missing a field or malformed; the message names it.</exception>
+    /// <exception cref="InvalidDataException">training.json is missing a field or malformed; the message names
+    /// it.</exception>
     public static TrainingReport Load(string dir)
     {
         string path = Path.Combine(dir, FileName);
@@ -80,7 +81,8 @@ public sealed record TrainingReport
                     HeldoutAllAlias = D(a, "heldout_all_alias"),
                 };
             }
-            var known = new HashSet<string> { "seconds", "epochs", "steps", "final_loss", "accuracy", "data_hash", "cache_key", "options" };
+            var known = new HashSet<string>
+                { "seconds", "epochs", "steps", "final_loss", "accuracy", "data_hash", "cache_key", "options" };
             var details = new JsonObject();
             foreach (var (k, v) in o)
                 if (!known.Contains(k))

@@ -22,9 +22,11 @@ public class CpuWorkersTests
         }
     }
 
-    private static AttributionQuery Q(int i) => new($"q{i}", Enumerable.Range(3 + i, 4 + i % 3).ToArray(), null, 3 + i % 3, [3 + i % 3], [20 + i]);
+    private static AttributionQuery Q(int i) =>
+        new($"q{i}", Enumerable.Range(3 + i, 4 + i % 3).ToArray(), null, 3 + i % 3, [3 + i % 3], [20 + i]);
 
-    private static List<QueryAttribution> RunWithThreads(int threads, IntegratedGradients ig, IReadOnlyList<AttributionQuery> qs, IBaselineProvider? b)
+    private static List<QueryAttribution> RunWithThreads(int threads, IntegratedGradients ig,
+        IReadOnlyList<AttributionQuery> qs, IBaselineProvider? b)
     {
         int before = get_num_threads();
         set_num_threads(threads);
@@ -46,7 +48,8 @@ public class CpuWorkersTests
         using var scope = NewDisposeScope();
         var model = TinyModels.Build("gpt2", 3);
         var qs = Enumerable.Range(0, 5).Select(Q).ToArray();
-        var baselines = new RecordingBaselines((q, l) => Enumerable.Range(0, model.FfnWidth).Select(i => 0.01f * (i % 7) - 0.02f * l).ToArray());
+        var baselines = new RecordingBaselines((q, l) =>
+            Enumerable.Range(0, model.FfnWidth).Select(i => 0.01f * (i % 7) - 0.02f * l).ToArray());
         using var single = new IntegratedGradients(model, new AttributionOptions { Steps = 4, CpuWorkers = 1 });
         using var three = new IntegratedGradients(model, new AttributionOptions { Steps = 4, CpuWorkers = 3 });
         var one = RunWithThreads(1, single, qs, baselines);
@@ -60,7 +63,8 @@ public class CpuWorkersTests
                 var a = one[i].Layers[l].Attributions;
                 var b = split[i].Layers[l].Attributions;
                 double scale = a.Max(x => Math.Abs((double)x));
-                Assert.True(a.Zip(b).All(p => Math.Abs(p.First - p.Second) <= 1e-5 * scale + 1e-9), $"{qs[i].Id} layer {l}");
+                Assert.True(a.Zip(b).All(p => Math.Abs(p.First - p.Second) <= 1e-5 * scale + 1e-9),
+                    $"{qs[i].Id} layer {l}");
             }
         }
         // The provider is only ever asked on the calling thread.

@@ -8,7 +8,8 @@ using Xunit;
 
 namespace KnPipeline.Tests.Attribution;
 
-/// <summary>Integrated gradients against the float64 goldens, for every family, rule and objective they contain.</summary>
+/// <summary>Integrated gradients against the float64 goldens, for every family, rule and objective they
+/// contain.</summary>
 [Collection("Torch")]
 public class GoldenAttributionTests
 {
@@ -45,16 +46,19 @@ public class GoldenAttributionTests
                 {
                     var settings = Settings(ig!, algorithm);
                     using var engine = new IntegratedGradients(model, settings);
-                    Json.Close(Json.Floats(ig!["alphas"]), engine.Alphas.Select(x => (float)x).ToArray(), 1e-6, "alphas");
-                    Json.Close(Json.Floats(ig["weights"]), engine.Weights.Select(x => (float)x).ToArray(), 1e-6, "weights");
+                    Json.Close(Json.Floats(ig!["alphas"]), engine.Alphas.Select(x => (float)x).ToArray(), 1e-6,
+                        "alphas");
+                    Json.Close(Json.Floats(ig["weights"]), engine.Weights.Select(x => (float)x).ToArray(), 1e-6,
+                        "weights");
                     var result = engine.Run([Query(p, p["name"]!.GetValue<string>())])[0];
                     string how = $"{OptionNames.Of(settings.Objective)}/{OptionNames.Of(settings.Rule)}";
                     Compare(ig, result, $"{folder} {p["name"]} {how} {algorithm}");
                 }
             }
             // A padded batch: every prompt at once (right padding inside the engine) must equal each prompt alone.
-            var first = prompts.Select(p => p!["ig"]!.AsArray().First(r => r!["objective"]!.GetValue<string>() == "prob" &&
-                                                                          r["rule"]!.GetValue<string>() == "right")).ToList();
+            var first = prompts.Select(p => p!["ig"]!.AsArray().First(r =>
+                r!["objective"]!.GetValue<string>() == "prob" &&
+                r["rule"]!.GetValue<string>() == "right")).ToList();
             if (algorithm == "fast" && prompts.Count > 1)
             {
                 using var engine = new IntegratedGradients(model, Settings(first[0]!, "fast"));
@@ -96,7 +100,8 @@ public class GoldenAttributionTests
             double sumTol = 1e-4 * sumAbs + 1e-6;
             Json.Close(Json.D(l["sum"]), g.Sum, sumTol, $"{what} layer {layer} sum");
             Json.Close(Json.D(l["f_baseline"]), g.FBaseline, fTol, $"{what} layer {layer} f_baseline");
-            Json.Close(Json.D(l["f_a_minus_f_baseline"]), got.FA - g.FBaseline, 2 * fTol, $"{what} layer {layer} F(a)-F(b)");
+            Json.Close(Json.D(l["f_a_minus_f_baseline"]), got.FA - g.FBaseline, 2 * fTol,
+                $"{what} layer {layer} F(a)-F(b)");
             Json.Close(Json.D(l["gap"]), g.Gap, sumTol + 2 * fTol, $"{what} layer {layer} gap");
         }
     }

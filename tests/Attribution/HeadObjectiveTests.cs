@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 
 namespace KnPipeline.Tests.Attribution;
 
-/// <summary>The hand-written head objective against a float64 autograd reference, over many vocabulary chunks.</summary>
+/// <summary>The hand-written head objective against a float64 autograd reference, over many vocabulary
+/// chunks.</summary>
 [Collection("Torch")]
 public class HeadObjectiveTests
 {
@@ -18,7 +19,8 @@ public class HeadObjectiveTests
     // Logits hundreds apart: each chunk's own maximum keeps exp finite, and the rescaling keeps the sums exact.
     [InlineData("gpt2", "logprob", 4, 400.0)]
     [InlineData("bert", "prob", 8, 300.0)]
-    public void ChunkedOnlineSoftmaxEqualsFloat64Autograd(string family, string objective, int chunk, double hiddenScale) =>
+    public void ChunkedOnlineSoftmaxEqualsFloat64Autograd(string family, string objective, int chunk,
+        double hiddenScale) =>
         Check(family, objective, chunk, hiddenScale, ScalarType.Float32, 1e-5);
 
     [Fact]
@@ -29,7 +31,8 @@ public class HeadObjectiveTests
         Check("bert", "logprob", 9, 1.0, ScalarType.BFloat16, 3e-2);
     }
 
-    private static void Check(string family, string objective, int chunk, double hiddenScale, ScalarType dtype, double tol)
+    private static void Check(string family, string objective, int chunk, double hiddenScale, ScalarType dtype,
+        double tol)
     {
         using var scope = NewDisposeScope();
         var model = TinyModels.Build(family, 5);
@@ -69,7 +72,8 @@ public class HeadObjectiveTests
         for (int i = 0; i < w.Length; i++)
         {
             Assert.True(double.IsFinite(g[i]), $"{what}[{i}] is {g[i]}");
-            Assert.True(Math.Abs(w[i] - g[i]) <= tol * Math.Max(scale, 1e-3) + 10 * tol * Math.Abs(w[i]), $"{what}[{i}]: {g[i]:G6} vs {w[i]:G6}");
+            Assert.True(Math.Abs(w[i] - g[i]) <= tol * Math.Max(scale, 1e-3) + 10 * tol * Math.Abs(w[i]),
+                $"{what}[{i}]: {g[i]:G6} vs {w[i]:G6}");
         }
     }
 }

@@ -19,7 +19,8 @@ public class IntegratedGradientsTests
         return new AttributionQuery(id, ids, null, p, Enumerable.Range(p, objectIds.Length).ToArray(), objectIds);
     }
 
-    private static AttributionQuery Masked(string id, int[] left, int masks, int[] right, int[] objectIds, int mask = 30)
+    private static AttributionQuery Masked(string id, int[] left, int masks, int[] right, int[] objectIds,
+        int mask = 30)
     {
         var ids = new[] { 1 }.Concat(left).Concat(Enumerable.Repeat(mask, masks)).Concat(right).Append(2).ToArray();
         int p = 1 + left.Length;
@@ -32,7 +33,8 @@ public class IntegratedGradientsTests
         for (int l = 0; l < a.Layers.Count; l++)
         {
             double scale = b.Layers[l].Attributions.Max(x => Math.Abs((double)x));
-            double diff = a.Layers[l].Attributions.Zip(b.Layers[l].Attributions).Max(p => Math.Abs((double)p.First - p.Second));
+            double diff = a.Layers[l].Attributions.Zip(b.Layers[l].Attributions)
+                .Max(p => Math.Abs((double)p.First - p.Second));
             Assert.True(diff <= 1e-4 * scale + 1e-7, $"{what} layer {l}: fast−naive {diff:G3} vs layer max {scale:G3}");
             Assert.Equal(a.Layers[l].FBaseline, b.Layers[l].FBaseline, 5);
         }
@@ -46,12 +48,22 @@ public class IntegratedGradientsTests
         {
             var model = TinyModels.Build(family, 11);
             var queries = model.IsCausal
-                ? new[] { Causal("a", [3, 4, 5, 6, 7], [8, 9, 10]), Causal("b", [11, 12, 13], [14]), Causal("c", [15, 16, 17, 18], [19, 20]) }
+                ? new[]
+                {
+                    Causal("a", [3, 4, 5, 6, 7], [8, 9, 10]), Causal("b", [11, 12, 13], [14]),
+                    Causal("c", [15, 16, 17, 18], [19, 20])
+                }
                 : new[] { Masked("a", [3, 4], 3, [5], [8, 9, 10]), Masked("b", [11, 12, 13], 1, [6, 7], [14]) };
             foreach (var objective in new[] { AttributionObjective.Prob, AttributionObjective.Logprob })
             {
-                using var fast = new IntegratedGradients(model, new AttributionOptions { Steps = 6, Objective = objective, Algorithm = AttributionAlgorithm.Fast });
-                using var naive = new IntegratedGradients(model, new AttributionOptions { Steps = 6, Objective = objective, Algorithm = AttributionAlgorithm.Naive });
+                using var fast = new IntegratedGradients(model, new AttributionOptions
+                {
+                    Steps = 6, Objective = objective, Algorithm = AttributionAlgorithm.Fast
+                });
+                using var naive = new IntegratedGradients(model, new AttributionOptions
+                {
+                    Steps = 6, Objective = objective, Algorithm = AttributionAlgorithm.Naive
+                });
                 var f = fast.Run(queries);
                 var n = naive.Run(queries);
                 for (int i = 0; i < queries.Length; i++)
@@ -68,18 +80,24 @@ public class IntegratedGradientsTests
         var q = Causal("q", [3, 4, 5, 6, 7, 8], [9]);
         var amig = new AmigBaseline(model, replacementId: 0, specialIds: new HashSet<int>(), padId: 0);
         amig.Prepare([q], [0, 1, 2]);
-        var fast = new IntegratedGradients(model, new AttributionOptions { Steps = 24, Rule = IntegrationRule.GaussLegendre, Layers = [2, 0] });
-        var naive = new IntegratedGradients(model, new AttributionOptions { Steps = 24, Rule = IntegrationRule.GaussLegendre, Layers = [0, 2], Algorithm = AttributionAlgorithm.Naive });
+        var fast = new IntegratedGradients(model,
+            new AttributionOptions { Steps = 24, Rule = IntegrationRule.GaussLegendre, Layers = [2, 0] });
+        var naive = new IntegratedGradients(model, new AttributionOptions
+        {
+            Steps = 24, Rule = IntegrationRule.GaussLegendre, Layers = [0, 2], Algorithm = AttributionAlgorithm.Naive
+        });
         var rf = fast.Run([q], amig)[0];
         var rn = naive.Run([q], amig)[0];
         Assert.Equal([0, 2], rf.Layers.Select(l => l.Layer));
         AssertAgree(rf, rn, "amig gauss-legendre");
         // 24-point Gauss–Legendre integrates this smooth path almost exactly: completeness holds.
         foreach (var l in rf.Layers)
-            Assert.True(Math.Abs(l.Gap) < 1e-4 * Math.Max(1e-3, Math.Abs(rf.FA - l.FBaseline)) + 1e-6, $"layer {l.Layer} gap {l.Gap:G3}");
+            Assert.True(Math.Abs(l.Gap) < 1e-4 * Math.Max(1e-3, Math.Abs(rf.FA - l.FBaseline)) + 1e-6,
+                $"layer {l.Layer} gap {l.Gap:G3}");
 
         // The AMIG baseline is the mean of the activations of the one-token-replaced copies.
-        var copies = Enumerable.Range(0, q.InputIds.Length).Select(i => { var c = (int[])q.InputIds.Clone(); c[i] = 0; return c; }).ToList();
+        var copies = Enumerable.Range(0, q.InputIds.Length)
+            .Select(i => { var c = (int[])q.InputIds.Clone(); c[i] = 0; return c; }).ToList();
         var capture = new ActivationCapture(full(copies.Count, (long)q.PredictionPosition), [2]);
         using (no_grad())
             model.ForwardHidden(ForwardInputs.FromRows(copies, 0, CPU), capture);
@@ -92,7 +110,8 @@ public class IntegratedGradientsTests
     {
         using var scope = NewDisposeScope();
         var model = TinyModels.Build("llama", 9);
-        var qs = Enumerable.Range(0, 5).Select(i => Causal($"q{i}", Enumerable.Range(3 + i, 4 + i).ToArray(), [20 + i])).ToArray();
+        var qs = Enumerable.Range(0, 5)
+            .Select(i => Causal($"q{i}", Enumerable.Range(3 + i, 4 + i).ToArray(), [20 + i])).ToArray();
         using var engine = new IntegratedGradients(model, new AttributionOptions { Steps = 5 });
         var together = engine.Run(qs);
         var alone = qs.Select(q => engine.Run([q])[0]).ToList();
@@ -100,7 +119,8 @@ public class IntegratedGradientsTests
             AssertAgree(together[i], alone[i], $"q{i}");
         // The same batch twice gives bit-identical numbers.
         var again = engine.Run(qs);
-        Assert.Equal(together.SelectMany(r => r.Layers.SelectMany(l => l.Attributions)), again.SelectMany(r => r.Layers.SelectMany(l => l.Attributions)));
+        Assert.Equal(together.SelectMany(r => r.Layers.SelectMany(l => l.Attributions)),
+            again.SelectMany(r => r.Layers.SelectMany(l => l.Attributions)));
     }
 
     [Fact]
@@ -126,7 +146,8 @@ public class IntegratedGradientsTests
         // [1..4] failed, then [1, 2] and [3, 4]: three halvings of the budget of 10.
         Assert.Equal(3, packer.Halvings);
         Assert.Equal(1, packer.RowBudget);
-        Assert.Throws<InvalidOperationException>(() => packer.RunWithOomRetry<int, int>([1, 2], b => throw new InvalidOperationException("a real bug")));
+        Assert.Throws<InvalidOperationException>(() =>
+            packer.RunWithOomRetry<int, int>([1, 2], b => throw new InvalidOperationException("a real bug")));
     }
 
     private sealed class ExternalException(string message) : Exception(message);

@@ -32,7 +32,8 @@ public class ModelCommandsTests
         Assert.Equal(3, top.Count);
         Assert.Equal(421, top[0]!["id"]!.GetValue<int>());
         Assert.Equal("l", top[0]!["token"]!.GetValue<string>());
-        var want = Json.Floats(Json.Load(SharedData.Path("models/stories260K/reference_logits.json"))["last_position_logits"]);
+        var want = Json.Floats(
+            Json.Load(SharedData.Path("models/stories260K/reference_logits.json"))["last_position_logits"]);
         Json.Close(want[421], top[0]!["logit"]!.GetValue<float>(), 1e-4, "logit of 421");
     }
 
@@ -42,14 +43,16 @@ public class ModelCommandsTests
         var golden = Json.Load(SharedData.Path("reference/tiny-bert/golden.json"));
         var p1 = golden["prompts"]![1]!;
         var ids = string.Join(",", Json.Ints(p1["input_ids"]));
-        var (code, stdout, stderr) = await Run("inspect-model", SharedData.Path("reference/tiny-bert"), "--input-ids", ids, "--top", "5", "--json");
+        var (code, stdout, stderr) = await Run("inspect-model", SharedData.Path("reference/tiny-bert"),
+            "--input-ids", ids, "--top", "5", "--json");
         Assert.True(code == 0, stderr);
         var j = JsonNode.Parse(stdout)!;
         // Segment ids 0 up to and including the first [SEP], 1 after it: the golden's own token_type_ids.
         Assert.Equal(Json.Ints(p1["token_type_ids"]), Json.Ints(j["token_type_ids"]));
         Assert.Equal(p1["mask_positions"]![0]!.GetValue<int>(), j["prediction_position"]!.GetValue<int>());
         var pos = p1["target_position"]!.GetValue<int>();
-        Assert.Equal(Json.Ints(p1["top5_per_position"]![pos]), j["top"]!.AsArray().Select(t => t!["id"]!.GetValue<int>()).ToArray());
+        Assert.Equal(Json.Ints(p1["top5_per_position"]![pos]),
+            j["top"]!.AsArray().Select(t => t!["id"]!.GetValue<int>()).ToArray());
     }
 
     [SharedFact("reference/tiny-gpt2/golden.json")]
@@ -61,8 +64,10 @@ public class ModelCommandsTests
         foreach (var algorithm in new[] { "fast", "naive" })
         {
             var (code, stdout, stderr) = await Run("attribute", "--model", SharedData.Path("reference/tiny-gpt2"),
-                "--input-ids", string.Join(",", Json.Ints(p0["input_ids"])), "--target-id", p0["target_id"]!.ToJsonString(),
-                "--steps", "8", "--rule", ig["rule"]!.GetValue<string>(), "--objective", ig["objective"]!.GetValue<string>(),
+                "--input-ids", string.Join(",", Json.Ints(p0["input_ids"])),
+                "--target-id", p0["target_id"]!.ToJsonString(),
+                "--steps", "8", "--rule", ig["rule"]!.GetValue<string>(),
+                "--objective", ig["objective"]!.GetValue<string>(),
                 "--algorithm", algorithm, "--json");
             Assert.True(code == 0, stderr);
             var j = JsonNode.Parse(stdout)!;
@@ -72,8 +77,10 @@ public class ModelCommandsTests
             for (int l = 0; l < 3; l++)
             {
                 var want = Json.Floats(ig["layers"]![l]!["attributions"]);
-                Json.Close(want, Json.Floats(layers[l]!["attributions"]), 1e-4 * want.Max(Math.Abs) + 1e-6, $"{algorithm} layer {l}");
-                Json.Close(Json.D(ig["layers"]![l]!["f_baseline"]), Json.D(layers[l]!["f_baseline"]), 1e-4, "f_baseline");
+                Json.Close(want, Json.Floats(layers[l]!["attributions"]), 1e-4 * want.Max(Math.Abs) + 1e-6,
+                    $"{algorithm} layer {l}");
+                Json.Close(Json.D(ig["layers"]![l]!["f_baseline"]), Json.D(layers[l]!["f_baseline"]), 1e-4,
+                    "f_baseline");
                 Json.Close(Json.D(ig["layers"]![l]!["gap"]), Json.D(layers[l]!["gap"]), 1e-3, "gap");
             }
         }
@@ -85,7 +92,8 @@ public class ModelCommandsTests
         var (code, _, stderr) = await Run("inspect-model", "/no/such/folder");
         Assert.Equal(ExitCodes.Usage, code);
         Assert.DoesNotContain("   at ", stderr);
-        (code, _, stderr) = await Run("attribute", "--model", "/no/such/folder", "--input-ids", "1", "--target-id", "1", "--rule", "middle");
+        (code, _, stderr) = await Run("attribute", "--model", "/no/such/folder", "--input-ids", "1",
+            "--target-id", "1", "--rule", "middle");
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("middle", stderr);
     }

@@ -45,7 +45,8 @@ public class ConfigLoaderTests
         Assert.Equal("layers,d_model,heads,ffn,max_epochs,batch_size,learning_rate,weight_decay,warmup_fraction," +
                      "filler_fraction,object_weight,target_accuracy,seed,cache_dir,masked_twin",
             Keys(typeof(EmbeddedModelOptions)));
-        Assert.Equal("steps,rule,tolerance,max_steps,objective,baseline,target,layers,algorithm,top_k,keep_full,localize,kn_threshold," +
+        Assert.Equal("steps,rule,tolerance,max_steps,objective,baseline,target,layers,algorithm,top_k,keep_full," +
+                     "localize,kn_threshold," +
                      "batch_rows,batch_tokens,cpu_workers", Keys(typeof(AttributionOptions)));
         Assert.Equal("queue_capacity,tokenize_parallelism,row_group_rows", Keys(typeof(PipelineOptions)));
         Assert.Equal("gauss-legendre", OptionNames.Of(IntegrationRule.GaussLegendre));
@@ -116,7 +117,8 @@ public class ConfigLoaderTests
         Assert.Equal(
         [
             "many.yaml:2:10: attribution.steps: must be between 1 and 1000; got 0",
-            "many.yaml:3:9: attribution.rule: must be one of left, right, trapezoid, gauss-legendre, adaptive; got 'middle'",
+            "many.yaml:3:9: attribution.rule: must be one of left, right, trapezoid, gauss-legendre, adaptive; " +
+            "got 'middle'",
             "many.yaml:4:3: attribution.stepz: unknown key (did you mean 'attribution.steps'?)",
             "many.yaml:6:14: data.languages: expected a list like [en], got 'en'",
             "many.yaml:8:12: embedded_model.d_model: must be divisible by embedded_model.heads (4); got 130",
@@ -127,8 +129,10 @@ public class ConfigLoaderTests
     [Fact]
     public void KeyInTheWrongSectionSuggestsTheRightOne()
     {
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("attribution:\n  device: cpu\nsteps: 3\n", "w.yaml"));
-        Assert.Equal("w.yaml:2:3: attribution.device: unknown key (did you mean 'run.device'?)", e.Errors[0].ToString());
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Parse("attribution:\n  device: cpu\nsteps: 3\n", "w.yaml"));
+        Assert.Equal("w.yaml:2:3: attribution.device: unknown key (did you mean 'run.device'?)",
+            e.Errors[0].ToString());
         Assert.Equal("w.yaml:3:1: steps: unknown key (did you mean 'attribution.steps'?)", e.Errors[1].ToString());
     }
 
@@ -137,9 +141,11 @@ public class ConfigLoaderTests
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(
             "attribution:\n  rule: trapezoid\n  steps: 1\n  layers: [1, 1]\ndata:\n  format: pararel\n", "x.yaml"));
-        Assert.Contains(e.Errors, x => x.ToString() == "x.yaml:3:10: attribution.steps: must be at least 2 with rule trapezoid; got 1");
+        Assert.Contains(e.Errors, x =>
+            x.ToString() == "x.yaml:3:10: attribution.steps: must be at least 2 with rule trapezoid; got 1");
         Assert.Contains(e.Errors, x => x.ToString() == "x.yaml:4:15: attribution.layers[1]: layer 1 is listed twice");
-        Assert.Contains(e.Errors, x => x.Key == "data.format" && x.Line == 6 && x.Message.Contains("embedded benchmark is rml-lama"));
+        Assert.Contains(e.Errors, x =>
+            x.Key == "data.format" && x.Line == 6 && x.Message.Contains("embedded benchmark is rml-lama"));
     }
 
     [Fact]
@@ -147,8 +153,10 @@ public class ConfigLoaderTests
     {
         Assert.Null(ConfigLoader.Parse("run:\n  id: ~\n", "n.yaml").Run.Id);
         Assert.Equal(4, ConfigLoader.Parse("embedded_model:\n", "n.yaml").EmbeddedModel.Layers);
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("run:\n  seed: null\n  runs_dir: ''\n", "n.yaml"));
-        Assert.Equal("n.yaml:2:9: run.seed: must not be null (leave the key out to keep the default)", e.Errors[0].ToString());
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Parse("run:\n  seed: null\n  runs_dir: ''\n", "n.yaml"));
+        Assert.Equal("n.yaml:2:9: run.seed: must not be null (leave the key out to keep the default)",
+            e.Errors[0].ToString());
         Assert.Equal("n.yaml:3:13: run.runs_dir: must not be empty", e.Errors[1].ToString());
     }
 
@@ -169,7 +177,8 @@ public class ConfigLoaderTests
     [Fact]
     public void TwoDocumentsInOneFileAreRejected()
     {
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("run:\n  seed: 1\n---\nrun:\n  seed: 2\n", "d.yaml"));
+        var e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Parse("run:\n  seed: 1\n---\nrun:\n  seed: 2\n", "d.yaml"));
         Assert.StartsWith("d.yaml:3:1: a config file holds one YAML document", Assert.Single(e.Errors).ToString());
     }
 

@@ -20,7 +20,8 @@ public class ValidateConfigCommandTests
         return (code, console.Out, console.Error);
     }
 
-    /// <summary>Validates <paramref name="yaml"/> and returns the stderr lines after checking exit code 2 and no trace.</summary>
+    /// <summary>Validates <paramref name="yaml"/> and returns the stderr lines after checking exit code 2 and no
+    /// trace.</summary>
     private static async Task<string[]> Rejected(string yaml, int line, string key, string message)
     {
         using var file = new TempConfig(yaml);
@@ -47,7 +48,8 @@ public class ValidateConfigCommandTests
 
     [Fact]
     public async Task KeyUnderAScalarOptionIsRejected() =>
-        await Rejected("attribution:\n  rule:\n    name: left\n", 3, "attribution.rule", "expected a single value, got a mapping");
+        await Rejected("attribution:\n  rule:\n    name: left\n", 3, "attribution.rule",
+            "expected a single value, got a mapping");
 
     [Fact]
     public async Task WrongTypeIsRejected() =>
@@ -97,7 +99,8 @@ public class ValidateConfigCommandTests
     [Fact]
     public async Task TabIndentationIsRejectedOnEveryTabbedLine()
     {
-        var lines = await Rejected("attribution:\n\tsteps: 3\n\trule: left\n", 2, "near 'attribution.steps'", "tab character");
+        var lines = await Rejected("attribution:\n\tsteps: 3\n\trule: left\n", 2, "near 'attribution.steps'",
+            "tab character");
         Assert.Contains(lines, l => l.Contains(":3:1: broken YAML near 'attribution.rule'"));
     }
 
@@ -136,7 +139,8 @@ public class ValidateConfigCommandTests
         {
             Assert.True(doc.RootElement.GetProperty("ok").GetBoolean());
             Assert.Equal(good.Path, doc.RootElement.GetProperty("file").GetString());
-            Assert.Equal(ConfigHasher.Hash(ConfigLoader.Load(good.Path)), doc.RootElement.GetProperty("hash").GetString());
+            Assert.Equal(ConfigHasher.Hash(ConfigLoader.Load(good.Path)),
+                doc.RootElement.GetProperty("hash").GetString());
         }
 
         using var bad = new TempConfig("run:\n  seed: -1\n  sed: 2\n");
@@ -183,7 +187,8 @@ public class ValidateConfigCommandTests
             (code, stdout, _) = await Run("validate-config");
             Assert.Equal(ExitCodes.Ok, code);
             Assert.Equal($"ok: {ConfigLoader.EmbeddedSource} (config hash " +
-                         $"{ConfigHasher.ShortHash(new KnPipeline.Stages.Options.PipelineConfig())}){Environment.NewLine}", stdout);
+                         $"{ConfigHasher.ShortHash(new KnPipeline.Stages.Options.PipelineConfig())})" +
+                         $"{Environment.NewLine}", stdout);
         }
         finally
         {

@@ -141,7 +141,8 @@ public sealed class FileDownloaderTests
         var url = new Uri(server.BaseUrl + "/data/x.jsonl");
 
         var e = await Assert.ThrowsAsync<DownloadVerificationException>(() =>
-            downloader.DownloadAsync(new DownloadRequest(url, dest, "data/x.jsonl", data.Length, wrong), null, Bounded()));
+            downloader.DownloadAsync(new DownloadRequest(url, dest, "data/x.jsonl", data.Length, wrong), null,
+                Bounded()));
 
         Assert.Equal("sha256", e.What);
         Assert.Contains("data/x.jsonl", e.Message);
@@ -161,7 +162,8 @@ public sealed class FileDownloaderTests
         using var downloader = new FileDownloader(Fast);
 
         var e = await Assert.ThrowsAsync<DownloadVerificationException>(() => downloader.DownloadAsync(
-            new DownloadRequest(new Uri(server.BaseUrl + "/f"), dir.Combine("f"), "f", 999_999, null), null, Bounded()));
+            new DownloadRequest(new Uri(server.BaseUrl + "/f"), dir.Combine("f"), "f", 999_999, null), null,
+            Bounded()));
 
         Assert.Equal("size", e.What);
         Assert.Equal("999999", e.Expected);

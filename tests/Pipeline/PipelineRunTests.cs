@@ -43,7 +43,8 @@ public class PipelineRunTests : IDisposable
 
     private static Process Start(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("dotnet")
+            { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         psi.ArgumentList.Add(PipelineDll);
         foreach (var a in args)
             psi.ArgumentList.Add(a);
@@ -55,7 +56,9 @@ public class PipelineRunTests : IDisposable
     }
 
     private static int Markers(string runDir) =>
-        Directory.Exists(Path.Combine(runDir, "chunks")) ? Directory.GetFiles(Path.Combine(runDir, "chunks"), "*.done.json").Length : 0;
+        Directory.Exists(Path.Combine(runDir, "chunks"))
+            ? Directory.GetFiles(Path.Combine(runDir, "chunks"), "*.done.json").Length
+            : 0;
 
     [Fact]
     public async Task RunWritesEveryTableAndTwoRunsExportIdentically()
@@ -73,7 +76,11 @@ public class PipelineRunTests : IDisposable
 
         // 2 relations × 4 facts; every fact in 3 languages; 5+ subject-first templates each.
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(a, "summary.json")))!.AsObject();
-        foreach (var key in new[] { "facts", "queries", "languages", "quarantined", "queries_per_s", "device_busy", "completeness_gap_median", "wall_s" })
+        foreach (var key in new[]
+            {
+                "facts", "queries", "languages", "quarantined", "queries_per_s", "device_busy",
+                "completeness_gap_median", "wall_s"
+            })
             Assert.True(summary.ContainsKey(key), $"summary.json lacks {key}");
         Assert.Equal(8, summary["facts"]!.GetValue<int>());
         Assert.Equal(3, summary["languages"]!.GetValue<int>());
@@ -120,7 +127,8 @@ public class PipelineRunTests : IDisposable
             p.WaitForExit();
         }
         // A truncated part of a finished chunk is detected, set aside and redone.
-        var part = Directory.GetFiles(Path.Combine(killed, "attributions"), "part-*.parquet", SearchOption.AllDirectories).Order().First();
+        var part = Directory.GetFiles(Path.Combine(killed, "attributions"), "part-*.parquet",
+            SearchOption.AllDirectories).Order().First();
         using (var fs = new FileStream(part, FileMode.Open))
             fs.SetLength(fs.Length / 2);
         var (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", killed, "--resume");
@@ -157,14 +165,16 @@ public class PipelineRunTests : IDisposable
         foreach (var t in TableRegistry.Names)
             Assert.True(want[t] == got[t], $"table {t}: the resumed adaptive run differs from the uninterrupted one");
         // Every layer says which rule ran and how many points it took; refinement shows as more than the first 5.
-        var rows = want["attributions"].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)
-            .ToList();
-        Assert.All(rows, r => Assert.All(r["layer_rule"]!.AsArray(), x => Assert.Equal("adaptive", x!.GetValue<string>())));
+        var rows = want["attributions"].Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.All(rows, r => Assert.All(r["layer_rule"]!.AsArray(),
+            x => Assert.Equal("adaptive", x!.GetValue<string>())));
         var points = rows.SelectMany(r => r["layer_points"]!.AsArray().Select(x => x!.GetValue<int>())).ToList();
         Assert.All(points, n => Assert.InRange(n, 5, 64));
 
         foreach (var shard in new[] { "0/2", "1/2" })
-            Assert.Equal(0, (await Cli(["run", "--config", cfg, "--run-dir", sharded, "--shard", shard, .. adaptive])).Code);
+            Assert.Equal(0,
+                (await Cli(["run", "--config", cfg, "--run-dir", sharded, "--shard", shard, .. adaptive])).Code);
         Assert.Equal(0, (await Cli("merge", sharded)).Code);
         var merged = await ExportAll(sharded);
         foreach (var t in new[] { "queries", "tokenized", "quarantine" })
@@ -173,8 +183,10 @@ public class PipelineRunTests : IDisposable
         // gap sits at the tolerance could then take one refinement more or less, so the points agree almost always.
         var mergedRows = merged["attributions"].Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonNode.Parse(l)!).ToList();
-        Assert.Equal(rows.Select(r => r["query_id"]!.GetValue<string>()), mergedRows.Select(r => r["query_id"]!.GetValue<string>()));
-        int same = rows.Zip(mergedRows).Count(p => p.First["layer_points"]!.ToJsonString() == p.Second["layer_points"]!.ToJsonString());
+        Assert.Equal(rows.Select(r => r["query_id"]!.GetValue<string>()),
+            mergedRows.Select(r => r["query_id"]!.GetValue<string>()));
+        int same = rows.Zip(mergedRows).Count(p =>
+            p.First["layer_points"]!.ToJsonString() == p.Second["layer_points"]!.ToJsonString());
         Assert.True(same >= 0.98 * rows.Count, $"{same} of {rows.Count} queries took the same points in shards");
     }
 
@@ -186,12 +198,14 @@ public class PipelineRunTests : IDisposable
         string[] prefixes = ["skipped_", "tokens_per_object_", "unk_rate_"];
         var keys = want.Select(kv => kv.Key)
             .Where(k => prefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)) ||
-                        k is "facts" or "queries" or "queries_tokenized" or "queries_attributed" or "not_localized" or "quarantined" or "completeness_gap_median")
+                        k is "facts" or "queries" or "queries_tokenized" or "queries_attributed" or "not_localized"
+                            or "quarantined" or "completeness_gap_median")
             .ToList();
         Assert.Contains("skipped_subject_after_object", keys);
         Assert.Contains("tokens_per_object_en", keys);
         foreach (var k in keys)
-            Assert.True(got[k]?.ToJsonString() == want[k]!.ToJsonString(), $"summary key {k}: {got[k]?.ToJsonString()} != {want[k]!.ToJsonString()}");
+            Assert.True(got[k]?.ToJsonString() == want[k]!.ToJsonString(),
+                $"summary key {k}: {got[k]?.ToJsonString()} != {want[k]!.ToJsonString()}");
     }
 
     [Fact]
@@ -223,9 +237,12 @@ public class PipelineRunTests : IDisposable
         foreach (var t in new[] { "queries", "tokenized", "quarantine" })
             Assert.Equal(a[t], b[t]);
         // Attributions: the same keys; values equal to 1e-6 relative (batches may differ between shards).
-        var ra = a["attributions"].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
-        var rb = b["attributions"].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
-        Assert.Equal(ra.Select(r => r["query_id"]!.GetValue<string>()), rb.Select(r => r["query_id"]!.GetValue<string>()));
+        var ra = a["attributions"].Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonNode.Parse(l)!).ToList();
+        var rb = b["attributions"].Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(ra.Select(r => r["query_id"]!.GetValue<string>()),
+            rb.Select(r => r["query_id"]!.GetValue<string>()));
         for (int i = 0; i < ra.Count; i++)
         {
             var x = Json.Floats(ra[i]["attributions"]);
@@ -242,7 +259,8 @@ public class PipelineRunTests : IDisposable
         string cfg = PipelineFixture.WriteConfig(Path.Combine(_root, "one"));
         Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", dir)).Code);
         string changed = PipelineFixture.WriteConfig(Path.Combine(_root, "two"));
-        var (code, _, err) = await Cli("run", "--config", changed, "--run-dir", dir, "--resume", "--set", "attribution.steps=5");
+        var (code, _, err) = await Cli("run", "--config", changed, "--run-dir", dir, "--resume", "--set",
+            "attribution.steps=5");
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("different configuration", err);
     }
@@ -312,7 +330,11 @@ public class PipelineRunTests : IDisposable
         {
             string path = Path.Combine(_root, "bad.yaml");
             File.WriteAllText(path, yaml);
-            foreach (var command in new[] { new[] { "validate-config", path }, new[] { "run", "--config", path, "--run-dir", Path.Combine(_root, "x") } })
+            foreach (var command in new[]
+                {
+                    new[] { "validate-config", path },
+                    new[] { "run", "--config", path, "--run-dir", Path.Combine(_root, "x") }
+                })
             {
                 var (code, _, err) = await Cli(command);
                 Assert.True(code == ExitCodes.Usage, $"{command[0]} on {yaml.Replace('\n', ' ')}: exit {code}, {err}");

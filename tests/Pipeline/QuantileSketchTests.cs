@@ -4,14 +4,16 @@ using Xunit;
 
 namespace KnPipeline.Tests.Pipeline;
 
-/// <summary>The gap sketch of chunk markers: accurate, independent of how the work is split, and readable from old markers.</summary>
+/// <summary>The gap sketch of chunk markers: accurate, independent of how the work is split, and readable from old
+/// markers.</summary>
 public class QuantileSketchTests
 {
     private static double[] Gaps(int n, int seed)
     {
         var r = new Random(seed);
         // Gaps spread over many decades, with signs, exact zeros and a NaN, as attribution produces them.
-        return Enumerable.Range(0, n).Select(i => i % 97 == 0 ? 0.0 : (r.NextDouble() - 0.5) * Math.Pow(10, -r.Next(1, 12))).ToArray();
+        return Enumerable.Range(0, n)
+            .Select(i => i % 97 == 0 ? 0.0 : (r.NextDouble() - 0.5) * Math.Pow(10, -r.Next(1, 12))).ToArray();
     }
 
     private static double ExactMedian(IEnumerable<double> values)
@@ -30,7 +32,8 @@ public class QuantileSketchTests
         var gaps = Gaps(n, n);
         double exact = ExactMedian(gaps);
         double sketched = QuantileSketch.Of(gaps).Median()!.Value;
-        Assert.True(Math.Abs(sketched - exact) <= QuantileSketch.Alpha * exact + 1e-300, $"{sketched} vs exact {exact}");
+        Assert.True(Math.Abs(sketched - exact) <= QuantileSketch.Alpha * exact + 1e-300,
+            $"{sketched} vs exact {exact}");
     }
 
     [Fact]
@@ -59,7 +62,10 @@ public class QuantileSketchTests
         Assert.Equal(marker.GapSketch.Median(), Totals(back).GapMedian);
 
         // A marker of the earlier format: raw gaps, no sketch.
-        string old = $$"""{"Chunk":"c","Facts":["f"],"Queries":1,"Tokenized":1,"Attributed":1,"Quarantined":0,"Parts":[],"Gaps":[{{string.Join(",", gaps.Select(g => g.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}}]}""";
+        string old = $$"""{"Chunk":"c","Facts":["f"],"Queries":1,"Tokenized":1,"Attributed":1,"Quarantined":""" +
+            $$"""0,"Parts":[],"Gaps":[""" +
+            string.Join(",", gaps.Select(g => g.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) +
+            "]}";
         var legacy = JsonSerializer.Deserialize<ChunkMarker>(old)!;
         Assert.Equal(marker.GapSketch.Median(), Totals(legacy).GapMedian);
         // Its counters are missing, and the summary says so instead of silently counting them as zero.

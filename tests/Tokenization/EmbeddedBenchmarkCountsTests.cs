@@ -21,8 +21,10 @@ public class EmbeddedBenchmarkCountsTests
         var source = Open(q);
         Assert.Equal(8, source.Languages.Count);
         Assert.Equal(1_024, source.Templates.Count);   // 8 languages × (8 relations × 11 + 4 × 10)
-        var causal = new QueryExpander(new QueryExpansionOptions { ModelKind = ModelKind.Causal }).Expand(source, q).ToList();
-        var masked = new QueryExpander(new QueryExpansionOptions { ModelKind = ModelKind.Masked }).Expand(source, q).ToList();
+        var causal = new QueryExpander(new QueryExpansionOptions { ModelKind = ModelKind.Causal })
+            .Expand(source, q).ToList();
+        var masked = new QueryExpander(new QueryExpansionOptions { ModelKind = ModelKind.Masked })
+            .Expand(source, q).ToList();
         Assert.Equal(0, q.Total);
         Assert.Equal(30_720, masked.Count);       // 8 languages × 30 facts × 128 templates
         Assert.Equal(29_190, causal.Count);       // minus the 51 object-first templates × 30 facts
@@ -33,7 +35,8 @@ public class EmbeddedBenchmarkCountsTests
             ["fr"] = 3720, ["ja"] = 3600, ["ru"] = 3690, ["zh"] = 3600,
         }, perLanguage);
         Assert.Equal(8_640, causal.Count(x => x.Split == "heldout"));   // 8 languages × 12 relations × 3 × 30
-        var train = new QueryExpander(new QueryExpansionOptions { ModelKind = ModelKind.Causal, Split = TemplateSplitFilter.Train });
+        var train = new QueryExpander(
+            new QueryExpansionOptions { ModelKind = ModelKind.Causal, Split = TemplateSplitFilter.Train });
         Assert.Equal(20_550, train.Expand(source, q).Count());
         Assert.Equal(1_530, train.Skipped[QueryExpander.SubjectAfterObject]);
     }
@@ -46,8 +49,10 @@ public class EmbeddedBenchmarkCountsTests
         string dir = Directory.CreateTempSubdirectory("kn-gpt2tok").FullName;
         foreach (var f in new[] { "vocab.json", "merges.txt" })
             File.Copy(SharedData.Path("reference/gpt2-tokenizer", f), Path.Combine(dir, f));
-        var tokenizer = new QueryTokenizer(TokenizerFactory.FromModelFolder(dir), "gpt2", ModelKind.Causal, QueryTokenizer.SpacesOf(source));
-        var tokenized = tokenizer.TokenizeAll(new QueryExpander(new QueryExpansionOptions()).Expand(source, q), q).ToList();
+        var tokenizer = new QueryTokenizer(TokenizerFactory.FromModelFolder(dir), "gpt2", ModelKind.Causal,
+            QueryTokenizer.SpacesOf(source));
+        var tokenized = tokenizer.TokenizeAll(new QueryExpander(new QueryExpansionOptions()).Expand(source, q), q)
+            .ToList();
         Directory.Delete(dir, true);
         Assert.Equal(29_190, tokenized.Count);
         Assert.Equal(0, q.Total);

@@ -19,7 +19,8 @@ public sealed class ByteLevelBpeTests : IClassFixture<ByteLevelBpeTests.Trained>
         {
             var benchmark = EmbeddedBenchmark.Load(TrainingFixtures.BenchmarkDir);
             Corpus = TrainingCorpus.Build(benchmark, 0.2, 1234);
-            Bpe = new BpeTrainer { MaxMerges = EmbeddedTrainingScope.Full.MaxMerges }.Train(Corpus.TokenizerWordCounts());
+            Bpe = new BpeTrainer { MaxMerges = EmbeddedTrainingScope.Full.MaxMerges }
+                .Train(Corpus.TokenizerWordCounts());
             Bpe.Save(Dir.Path, 64);
         }
 
@@ -125,7 +126,8 @@ public sealed class ByteLevelBpeTests : IClassFixture<ByteLevelBpeTests.Trained>
         Assert.Equal(2, bpe.Merges.Count); // "ab"+"cd" occurs once, below the minimum frequency of 2
         var reversed = new BpeTrainer { MaxMerges = 10 }.Train(counts.Reverse().ToDictionary());
         Assert.Equal(bpe.Merges, reversed.Merges);
-        var again = new BpeTrainer { MaxMerges = EmbeddedTrainingScope.Full.MaxMerges }.Train(_t.Corpus.TokenizerWordCounts());
+        var again = new BpeTrainer { MaxMerges = EmbeddedTrainingScope.Full.MaxMerges }
+            .Train(_t.Corpus.TokenizerWordCounts());
         Assert.Equal(_t.Bpe.Merges, again.Merges);
     }
 

@@ -77,7 +77,8 @@ public sealed class EmbeddedModelCacheTests : IDisposable
         Assert.NotEqual(key, EmbeddedModel.CacheKey(Options(), _bench, scope with { MaxSteps = 5 }));
 
         File.AppendAllText(Path.Combine(_bench, "facts", "en.jsonl"),
-            "{\"fact_id\": \"P36-999\", \"relation\": \"P36\", \"subject\": \"Atlantis\", \"object\": \"Poseidonia\", \"aliases\": []}\n");
+            "{\"fact_id\": \"P36-999\", \"relation\": \"P36\", \"subject\": \"Atlantis\", " +
+            "\"object\": \"Poseidonia\", \"aliases\": []}\n");
         Assert.NotEqual(key, EmbeddedModel.CacheKey(Options(), _bench, scope));
     }
 
@@ -114,7 +115,8 @@ public sealed class EmbeddedModelCacheTests : IDisposable
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = TrainEmbeddedCommand.Run(Options(), force: false, json: true, stdout, stderr, CancellationToken.None, _bench);
+        int code = TrainEmbeddedCommand.Run(Options(), force: false, json: true, stdout, stderr,
+            CancellationToken.None, _bench);
         Assert.Equal(ExitCodes.Ok, code);
         var o = JsonNode.Parse(stdout.ToString())!.AsObject();
         Assert.Equal(["model_dir", "seconds", "accuracy"], o.Select(kv => kv.Key).ToArray());
@@ -150,7 +152,8 @@ public sealed class EmbeddedModelCacheTests : IDisposable
         Assert.Equal("/abs/m", RepoPaths.ResolveCacheDir("/abs/m", inside));
     }
 
-    /// <summary>A synchronous IProgress (System.Progress posts to the thread pool, too late to cancel in time).</summary>
+    /// <summary>A synchronous IProgress (System.Progress posts to the thread pool, too late to cancel in
+    /// time).</summary>
     private sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);

@@ -29,7 +29,8 @@ public sealed class EmbeddedTrainingTests
         using var a = ModelLoader.Load(tmp.Sub("a"));
         using var b = ModelLoader.Load(tmp.Sub("b"));
         Assert.Equal(WeightEdit.Hash(a), WeightEdit.Hash(b));
-        Assert.Equal(File.ReadAllBytes(tmp.Sub("a", "model.safetensors")), File.ReadAllBytes(tmp.Sub("b", "model.safetensors")));
+        Assert.Equal(File.ReadAllBytes(tmp.Sub("a", "model.safetensors")),
+            File.ReadAllBytes(tmp.Sub("b", "model.safetensors")));
         Assert.Equal(File.ReadAllBytes(tmp.Sub("a", "merges.txt")), File.ReadAllBytes(tmp.Sub("b", "merges.txt")));
         Assert.Equal(first.FinalLoss, second.FinalLoss);
         Assert.Equal(first.Steps, second.Steps);

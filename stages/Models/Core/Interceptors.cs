@@ -13,7 +13,8 @@ public sealed class ActivationCapture(Tensor positions, IReadOnlyCollection<int>
     public Tensor OnActivation(int layer, Tensor activation)
     {
         if (layers == null || layers.Contains(layer))
-            Activations[layer] = activation[arange(activation.shape[0], device: activation.device), positions].detach().MoveToOuterDisposeScope();
+            Activations[layer] = activation[arange(activation.shape[0], device: activation.device), positions]
+                .detach().MoveToOuterDisposeScope();
         return activation;
     }
 }
@@ -29,7 +30,8 @@ public sealed class ActivationScale(int layer, Tensor positions, Tensor alphas) 
         if (l != layer)
             return activation;
         // A multiplier of ones with α at each row's position keeps the op out-of-place and differentiable.
-        var mult = ones(activation.shape[0], activation.shape[1], 1, dtype: activation.dtype, device: activation.device);
+        var mult = ones(activation.shape[0], activation.shape[1], 1, dtype: activation.dtype,
+            device: activation.device);
         var rows = arange(activation.shape[0], device: activation.device);
         mult.index_put_(alphas.to_type(activation.dtype).unsqueeze(-1), rows, positions);
         return activation * mult;
@@ -44,8 +46,10 @@ public sealed class ActivationReplace(int layer, Tensor positions, Tensor values
         if (l != layer)
             return activation;
         var rows = arange(activation.shape[0], device: activation.device);
-        var hot = zeros(activation.shape[0], activation.shape[1], 1, dtype: activation.dtype, device: activation.device);
-        hot.index_put_(ones(activation.shape[0], 1, dtype: activation.dtype, device: activation.device), rows, positions);
+        var hot = zeros(activation.shape[0], activation.shape[1], 1, dtype: activation.dtype,
+            device: activation.device);
+        hot.index_put_(ones(activation.shape[0], 1, dtype: activation.dtype, device: activation.device), rows,
+            positions);
         var spread = values.unsqueeze(1).expand(activation.shape);
         return activation * (1 - hot) + spread * hot;
     }
@@ -69,7 +73,8 @@ public sealed class AttentionCapture(IReadOnlyCollection<int>? layers = null) : 
 /// "knowledge synapse" intervention of the QL paper. Rows are not renormalised, as in the paper's scaling.
 /// <paramref name="columnMask"/> is [B, T] bool: which key columns to scale in each row's query-position row.
 /// </summary>
-public sealed class AttentionColumnScale(int layer, Tensor queryPositions, Tensor columnMask, double factor) : IForwardInterceptor
+public sealed class AttentionColumnScale(int layer, Tensor queryPositions, Tensor columnMask, double factor)
+    : IForwardInterceptor
 {
     public Tensor OnAttentionProbs(int l, Tensor probs)
     {
@@ -77,7 +82,8 @@ public sealed class AttentionColumnScale(int layer, Tensor queryPositions, Tenso
             return probs;
         long b = probs.shape[0], t = probs.shape[^1];
         var rowHot = zeros(b, t, dtype: ScalarType.Bool, device: probs.device);
-        rowHot.index_put_(ones(b, dtype: ScalarType.Bool, device: probs.device), arange(b, device: probs.device), queryPositions);
+        rowHot.index_put_(ones(b, dtype: ScalarType.Bool, device: probs.device), arange(b, device: probs.device),
+            queryPositions);
         // [B, 1, Tq, Tk]: true where (query row is the chosen position) and (key column is chosen).
         var sel = rowHot.unsqueeze(-1).logical_and(columnMask.to_type(ScalarType.Bool).unsqueeze(1)).unsqueeze(1);
         return probs * where(sel, factor, 1.0).to_type(probs.dtype);

@@ -24,7 +24,8 @@ public static class MallocTuning
     {
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("KN_MALLOC_TUNING") == "0")
             return false;
-        if (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { } t && t.Contains("glibc.malloc.", StringComparison.Ordinal))
+        if (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { } t &&
+            t.Contains("glibc.malloc.", StringComparison.Ordinal))
             return false;
         try
         {

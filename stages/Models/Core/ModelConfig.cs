@@ -78,9 +78,11 @@ public sealed record ModelConfig
                     ModelType = type, Family = "gpt2", VocabSize = Req("vocab_size"), HiddenSize = d,
                     NumLayers = Req("n_layer", "num_hidden_layers"), NumHeads = h, NumKvHeads = h, HeadDim = d / h,
                     FfnWidth = Opt("n_inner") ?? 4 * d, MaxPositions = Req("n_positions", "max_position_embeddings"),
-                    NormEps = OptD("layer_norm_epsilon", 1e-5), Activation = Str(o, "activation_function") ?? "gelu_new",
+                    NormEps = OptD("layer_norm_epsilon", 1e-5),
+                    Activation = Str(o, "activation_function") ?? "gelu_new",
                     TieWordEmbeddings = OptB("tie_word_embeddings", true), AttentionBias = true, MlpBias = true,
-                    BosTokenId = Opt("bos_token_id"), EosTokenId = Opt("eos_token_id"), PadTokenId = Opt("pad_token_id"),
+                    BosTokenId = Opt("bos_token_id"), EosTokenId = Opt("eos_token_id"),
+                    PadTokenId = Opt("pad_token_id"),
                     RawJson = raw,
                 };
             }
@@ -113,17 +115,20 @@ public sealed record ModelConfig
                     TieWordEmbeddings = OptB("tie_word_embeddings", false),
                     // Qwen2 always has q/k/v biases; LLaMA and Mistral only when attention_bias says so.
                     AttentionBias = type == "qwen2" || OptB("attention_bias", false), MlpBias = OptB("mlp_bias", false),
-                    BosTokenId = Opt("bos_token_id"), EosTokenId = Opt("eos_token_id"), PadTokenId = Opt("pad_token_id"),
+                    BosTokenId = Opt("bos_token_id"), EosTokenId = Opt("eos_token_id"),
+                    PadTokenId = Opt("pad_token_id"),
                     RawJson = raw,
                 };
             }
             default:
                 throw new ModelLoadException(
-                    $"{path}: model_type '{type}' is not supported (supported: gpt2, bert, roberta, xlm-roberta, llama, mistral, qwen2)");
+                    $"{path}: model_type '{type}' is not supported " +
+                    "(supported: gpt2, bert, roberta, xlm-roberta, llama, mistral, qwen2)");
         }
     }
 
-    private static string? Str(JsonObject o, string k) => o[k] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+    private static string? Str(JsonObject o, string k) =>
+        o[k] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
 }
 
 /// <summary>A model folder that cannot be loaded; the message names the file and what is wrong.</summary>

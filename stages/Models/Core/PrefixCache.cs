@@ -16,7 +16,8 @@ public sealed class PrefixCache
 {
     private readonly TransformerLM _model;
 
-    private PrefixCache(TransformerLM model, ForwardInputs inputs, LayerTrace[] layers, Tensor hidden, Tensor positionIds)
+    private PrefixCache(TransformerLM model, ForwardInputs inputs, LayerTrace[] layers, Tensor hidden,
+        Tensor positionIds)
     {
         _model = model;
         Inputs = inputs;
@@ -36,7 +37,11 @@ public sealed class PrefixCache
         var traces = new LayerTrace[model.NumLayers];
         using var _ = no_grad();
         var pos = inputs.PositionIds ?? model.DefaultPositionIds(inputs);
-        var withPos = new ForwardInputs { InputIds = inputs.InputIds, AttentionMask = inputs.AttentionMask, PositionIds = pos, TokenTypeIds = inputs.TokenTypeIds };
+        var withPos = new ForwardInputs
+        {
+            InputIds = inputs.InputIds, AttentionMask = inputs.AttentionMask, PositionIds = pos,
+            TokenTypeIds = inputs.TokenTypeIds
+        };
         var hidden = model.ForwardHidden(withPos, onLayer: t => traces[t.Layer] = t);
         return new PrefixCache(model, withPos, traces, hidden, pos);
     }
@@ -76,8 +81,8 @@ public sealed class PrefixCache
         long b = x.shape[0], r = x.shape[1], s = x.shape[2];
         var rows = prompts ?? arange(b, device: device);
         var h = _model.AttentionInput(j, x);
-        var pos = PositionIds[rows.unsqueeze(1), slotPositions].unsqueeze(1);           // [B, 1, S]
-        var (q, k, v) = _model.QueryKeyValue(j, h, pos);                                 // q [B,R,H,S,hd], k/v [B,R,Hkv,S,hd]
+        var pos = PositionIds[rows.unsqueeze(1), slotPositions].unsqueeze(1);   // [B, 1, S]
+        var (q, k, v) = _model.QueryKeyValue(j, h, pos);                        // q [B,R,H,S,hd], k/v [B,R,Hkv,S,hd]
         var trace = Layers[j];
         var keys = prompts is null ? trace.Keys : trace.Keys.index_select(0, prompts);
         var values = prompts is null ? trace.Values : trace.Values.index_select(0, prompts);
@@ -95,7 +100,8 @@ public sealed class PrefixCache
         var visible = prompts is null ? mask : mask.index_select(0, prompts);
         var cacheVis = before.logical_and(visible.to_type(ScalarType.Bool));
         var ownVis = ones(s, s, dtype: ScalarType.Bool, device: device).tril();
-        var vis = cat([cacheVis.view(b, 1, 1, 1, t).expand(b, 1, 1, s, t), ownVis.view(1, 1, 1, s, s).expand(b, 1, 1, s, s)], -1);
+        var vis = cat([cacheVis.view(b, 1, 1, 1, t).expand(b, 1, 1, s, t),
+            ownVis.view(1, 1, 1, s, s).expand(b, 1, 1, s, s)], -1);
         scores = scores.masked_fill(vis.logical_not(), TransformerLM.MinValue(scores.dtype));
         var probs = scores.softmax(-1);
         var ctxC = probs.narrow(-1, 0, t).reshape(b, r, kvHeads, g, s, t).permute(0, 2, 1, 3, 4, 5)
@@ -110,7 +116,8 @@ public sealed class PrefixCache
     }
 
     /// <summary>
-    /// One layer over whole sequences for rows [B, R, T, d] (of cached prompt <paramref name="prompts"/>[b] when given).
+    /// One layer over whole sequences for rows [B, R, T, d] (of cached prompt <paramref name="prompts"/>[b] when
+    /// given).
     /// </summary>
     public Tensor SequenceLayer(int j, Tensor x, Tensor? prompts = null)
     {

@@ -66,7 +66,8 @@ public sealed class SafetensorsFile : IDisposable
                 long expected = shape.Aggregate(1L, (a, b) => a * b) * ElementSize(dtype);
                 if (offs.Length != 2 || offs[1] - offs[0] != expected || _dataStart + offs[1] > length)
                     throw new ModelLoadException(
-                        $"{path}: tensor '{p.Name}' has data_offsets [{string.Join(", ", offs)}] but needs {expected} bytes " +
+                        $"{path}: tensor '{p.Name}' has data_offsets [{string.Join(", ", offs)}] " +
+                        $"but needs {expected} bytes " +
                         $"for shape [{string.Join(", ", shape)}] {dtype}, within a file of {length} bytes");
                 entries[p.Name] = new Entry(p.Name, dtype, shape, offs[0], offs[1]);
             }

@@ -126,7 +126,8 @@ public abstract class TransformerLM : nn.Module
             var xOut = FfnOutput(l, xMid, act);
             if (onLayer != null)
                 onLayer(new LayerTrace(l, k.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope(),
-                    xMid.MoveToOuterDisposeScope(), act.MoveToOuterDisposeScope(), xOut.alias().MoveToOuterDisposeScope()));
+                    xMid.MoveToOuterDisposeScope(), act.MoveToOuterDisposeScope(),
+                    xOut.alias().MoveToOuterDisposeScope()));
             x = xOut.MoveToOuterDisposeScope();
         }
         return x;

@@ -31,7 +31,8 @@ public sealed class WeightEdit : IDisposable
 
     /// <summary>Adds <paramref name="delta"/> [d] to the neuron's value slot (the knowledge update;
     /// docs/architecture.md, Definitions).</summary>
-    public void Add(int layer, int unit, Tensor delta) => Update(layer, unit, slot => slot.add_(delta.to_type(slot.dtype).to(slot.device)));
+    public void Add(int layer, int unit, Tensor delta) =>
+        Update(layer, unit, slot => slot.add_(delta.to_type(slot.dtype).to(slot.device)));
 
     private void Update(int layer, int unit, Action<Tensor> change)
     {

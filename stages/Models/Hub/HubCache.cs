@@ -22,7 +22,8 @@ public sealed class HubCache(string root)
     public string SnapshotDir(HubModelReference model, string commit) =>
         Path.Combine(RepoDir(model), "snapshots", commit);
 
-    /// <summary>The snapshot entry of a repository file; <paramref name="file"/> uses '/' (e.g. "onnx/model.onnx").</summary>
+    /// <summary>The snapshot entry of a repository file; <paramref name="file"/> uses '/' (e.g.
+    /// "onnx/model.onnx").</summary>
     public string SnapshotPath(HubModelReference model, string commit, string file) =>
         Path.Combine(SnapshotDir(model, commit), Path.Combine(file.Split('/')));
 
@@ -37,8 +38,8 @@ public sealed class HubCache(string root)
         return commit.Length > 0 ? commit : null;
     }
 
-    /// <summary>Records that <paramref name="model"/>'s revision is at <paramref name="commit"/>; huggingface_hub writes no
-    /// ref when the revision is the commit itself.</summary>
+    /// <summary>Records that <paramref name="model"/>'s revision is at <paramref name="commit"/>; huggingface_hub
+    /// writes no ref when the revision is the commit itself.</summary>
     public void WriteRef(HubModelReference model, string commit)
     {
         if (model.Revision == commit) return;
@@ -50,7 +51,8 @@ public sealed class HubCache(string root)
     }
 
     /// <summary>Points snapshots/&lt;commit&gt;/&lt;file&gt; at blobs/&lt;etag&gt; with a relative symlink, as
-    /// huggingface_hub does; where symlinks are not allowed, the blob is copied instead (huggingface_hub's fallback).</summary>
+    /// huggingface_hub does; where symlinks are not allowed, the blob is copied instead (huggingface_hub's
+    /// fallback).</summary>
     public void LinkSnapshotFile(HubModelReference model, string commit, string file, string etag)
     {
         string pointer = SnapshotPath(model, commit, file);

@@ -11,7 +11,8 @@ namespace KnPipeline.Stages.Models.Hub;
 public static class ModelLocator
 {
     /// <summary>
-    /// Without network access: an existing folder is used as is; a Hub id must already be in the cache (refs/&lt;revision&gt;,
+    /// Without network access: an existing folder is used as is; a Hub id must already be in the cache
+    /// (refs/&lt;revision&gt;,
     /// or a commit sha with its snapshot). Throws <see cref="HubException"/> naming the cache folder when it is not.
     /// </summary>
     /// <param name="env">Where HF_HOME, HF_HUB_CACHE, ... are read; null = this process's environment.</param>
@@ -55,8 +56,8 @@ public static class ModelLocator
         }
     }
 
-    /// <summary>The cached snapshot of <paramref name="model"/>; throws <see cref="HubException"/> when it is not cached
-    /// or lacks config.json or its weights.</summary>
+    /// <summary>The cached snapshot of <paramref name="model"/>; throws <see cref="HubException"/> when it is not
+    /// cached or lacks config.json or its weights.</summary>
     public static ModelLocation FromCache(HubModelReference model, HubSettings settings)
     {
         var cache = new HubCache(settings.CacheDir);
@@ -76,7 +77,8 @@ public static class ModelLocator
                 ? $"{HubModelFetcher.WeightsFile} (or {HubModelFetcher.WeightsIndexFile})"
                 : null;
         if (missing != null)
-            throw new HubException($"{model}: the cached snapshot {dir} has no {missing} (or its blob is missing); {hint}");
+            throw new HubException(
+                $"{model}: the cached snapshot {dir} has no {missing} (or its blob is missing); {hint}");
         return new ModelLocation(dir, commit, model.RepoId);
     }
 

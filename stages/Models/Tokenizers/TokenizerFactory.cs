@@ -24,7 +24,8 @@ public static class TokenizerFactory
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">No tokenizer file: the message names the folder and the files; or a
     /// file is a dangling link: the message names it and its target.</exception>
-    /// <exception cref="InvalidDataException">A tokenizer or config file is malformed: the message names it.</exception>
+    /// <exception cref="InvalidDataException">A tokenizer or config file is malformed: the message names
+    /// it.</exception>
     public static ITextTokenizer FromModelFolder(string dir)
     {
         string full = Path.GetFullPath(dir);

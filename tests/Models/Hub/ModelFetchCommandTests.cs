@@ -39,8 +39,8 @@ public sealed class ModelFetchCommandTests
         using var dir = new TempDirectory();
         var stderr = new StringWriter();
 
-        int rc = await ModelFetchCommand.RunAsync(hub.RepoId, json: false, hub.Environment(dir.Path, ("HF_HUB_OFFLINE", "1")),
-            new StringWriter(), stderr, Bounded());
+        int rc = await ModelFetchCommand.RunAsync(hub.RepoId, json: false,
+            hub.Environment(dir.Path, ("HF_HUB_OFFLINE", "1")), new StringWriter(), stderr, Bounded());
 
         Assert.Equal(ExitCodes.Failure, rc);
         Assert.Contains("HF_HUB_OFFLINE", stderr.ToString());

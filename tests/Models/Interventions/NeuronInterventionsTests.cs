@@ -40,7 +40,8 @@ public class NeuronInterventionsTests
             var plain = model.Logits(inputs, pos);
             var sets = new[] { new[] { 0, 1, 1 }, new[] { 2 }, Array.Empty<int>() };
             var units = new[] { new[] { 3, 4, 9 }, new[] { 0 }, Array.Empty<int>() };
-            var scaled = model.Logits(inputs, pos, new NeuronSetScale(pos, sets, units, [1.0, 1.0, 1.0], model.FfnWidth));
+            var scaled = model.Logits(inputs, pos,
+                new NeuronSetScale(pos, sets, units, [1.0, 1.0, 1.0], model.FfnWidth));
             Assert.True(plain.eq(scaled).all().item<bool>(), $"{family}: α = 1 changed the logits");
         }
     }
@@ -58,7 +59,8 @@ public class NeuronInterventionsTests
             var full = engine.TargetProbabilities(Prompts, Positions(true), Targets, rows, usePrefixCache: false);
             for (int i = 0; i < rows.Count; i++)
             {
-                Assert.True(Math.Abs(cached[i] - full[i]) < 1e-5, $"{family} row {i}: cached {cached[i]} vs full {full[i]}");
+                Assert.True(Math.Abs(cached[i] - full[i]) < 1e-5,
+                    $"{family} row {i}: cached {cached[i]} vs full {full[i]}");
                 // The same row alone in its batch: a row's set reaches no other row.
                 var alone = engine.TargetProbabilities(Prompts, Positions(true), Targets, [rows[i]]);
                 Assert.True(Math.Abs(alone[0] - cached[i]) < 1e-5, $"{family} row {i} alone");

@@ -76,7 +76,8 @@ public class SentencePieceTokenizerTests
         Assert.Equal([1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315],
             json.EncodePrompt("Once upon a time, there was a little gir"));
         // Not text that starts with a space: there HF's Metaspace adds no "▁" of its own, sentencepiece does.
-        foreach (string text in (string[])["Once upon a time, there was a cat.", "Héllo  東京 x", "Lily's dog said \"hi\"!",
+        foreach (string text in (string[])["Once upon a time, there was a cat.", "Héllo  東京 x",
+                     "Lily's dog said \"hi\"!",
                      "two  inner  spaces", "trailing  ", "a\nb\tc", "12345 🎉"])
         {
             Assert.Equal(sp.Encode(text), json.Encode(text));

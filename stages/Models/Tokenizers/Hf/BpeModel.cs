@@ -6,7 +6,8 @@ namespace KnPipeline.Stages.Models.Tokenizers.Hf;
 
 /// <summary>
 /// HF's BPE model: a word starts as one symbol per code point (unknown ones become byte-fallback pieces or [UNK]),
-/// then adjacent pairs merge lowest rank first, leftmost first among equal ranks, exactly as HF's <c>Word::merge_all</c>.
+/// then adjacent pairs merge lowest rank first, leftmost first among equal ranks, exactly as HF's
+/// <c>Word::merge_all</c>.
 /// Results are cached per word.
 /// </summary>
 internal sealed class BpeModel : IHfModel
@@ -50,7 +51,9 @@ internal sealed class BpeModel : IHfModel
                 throw new InvalidDataException(
                     $"{source}: merge {rank + 1} ('{a} {b}') uses a token that is not in the vocabulary");
             // The merged token's prefix is not repeated: HF strips continuing_subword_prefix from the right part.
-            string merged = a + (_prefix != null && b.StartsWith(_prefix, StringComparison.Ordinal) ? b[_prefix.Length..] : b);
+            string merged = a + (_prefix != null && b.StartsWith(_prefix, StringComparison.Ordinal)
+                ? b[_prefix.Length..]
+                : b);
             if (!_vocab.TryGet(merged, out int inew))
                 throw new InvalidDataException(
                     $"{source}: merge {rank + 1} ('{a} {b}') produces '{merged}', which is not in the vocabulary");

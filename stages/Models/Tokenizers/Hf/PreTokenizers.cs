@@ -22,7 +22,8 @@ internal sealed class SequencePreTokenizer(IReadOnlyList<IHfPreTokenizer> steps)
     }
 }
 
-/// <summary>Split by a regex or literal (tokenizer.json "Split"), or by a character predicate (Whitespace, Digits…).</summary>
+/// <summary>Split by a regex or literal (tokenizer.json "Split"), or by a character predicate (Whitespace,
+/// Digits…).</summary>
 internal sealed class SplitPreTokenizer : IHfPreTokenizer
 {
     private readonly Regex? _regex;
@@ -89,7 +90,8 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
             if (addPrefixSpace && !continuation && !piece.Text.StartsWith(' '))
                 piece = piece with { Text = " " + piece.Text };
             if (useRegex)
-                Splitting.Split(piece, Splitting.FindMatches(Gpt2Regex, piece.Text), SplitBehavior.Isolated, false, split);
+                Splitting.Split(piece, Splitting.FindMatches(Gpt2Regex, piece.Text), SplitBehavior.Isolated, false,
+                    split);
             else if (piece.Text.Length > 0)
                 split.Add(piece);
         }
