@@ -5,6 +5,7 @@ using KnPipeline.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using static KnPipeline.Tests.Support.TestQueries;
 
 namespace KnPipeline.Tests.Attribution;
 
@@ -12,21 +13,6 @@ namespace KnPipeline.Tests.Attribution;
 [Collection("Torch")]
 public class AdaptiveIntegratedGradientsTests(ITestOutputHelper output)
 {
-    private static AttributionQuery Causal(string id, int[] prompt, int[] objectIds)
-    {
-        var ids = prompt.Concat(objectIds[..^1]).ToArray();
-        int p = prompt.Length - 1;
-        return new AttributionQuery(id, ids, null, p, Enumerable.Range(p, objectIds.Length).ToArray(), objectIds);
-    }
-
-    private static AttributionQuery Masked(string id, int[] left, int masks, int[] right, int[] objectIds,
-                                           int mask = 30)
-    {
-        var ids = new[] { 1 }.Concat(left).Concat(Enumerable.Repeat(mask, masks)).Concat(right).Append(2).ToArray();
-        int p = 1 + left.Length;
-        return new AttributionQuery(id, ids, new int[ids.Length], p, Enumerable.Range(p, masks).ToArray(), objectIds);
-    }
-
     private static AttributionQuery[] Queries(TransformerLM model) => model.IsCausal
         ? [Causal("a", [3, 4, 5, 6, 7], [8, 9, 10]), Causal("b", [11, 12, 13], [14]),
            Causal("c", [15, 16, 17, 18], [19, 20])]

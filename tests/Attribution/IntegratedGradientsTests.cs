@@ -4,6 +4,7 @@ using KnPipeline.Stages.Models.Core;
 using KnPipeline.Tests.Support;
 using Xunit;
 using static TorchSharp.torch;
+using static KnPipeline.Tests.Support.TestQueries;
 
 namespace KnPipeline.Tests.Attribution;
 
@@ -11,22 +12,6 @@ namespace KnPipeline.Tests.Attribution;
 [Collection("Torch")]
 public class IntegratedGradientsTests
 {
-    private static AttributionQuery Causal(string id, int[] prompt, int[] objectIds)
-    {
-        // Teacher forcing: the input holds the prompt and all but the last object token.
-        var ids = prompt.Concat(objectIds[..^1]).ToArray();
-        int p = prompt.Length - 1;
-        return new AttributionQuery(id, ids, null, p, Enumerable.Range(p, objectIds.Length).ToArray(), objectIds);
-    }
-
-    private static AttributionQuery Masked(string id, int[] left, int masks, int[] right, int[] objectIds,
-        int mask = 30)
-    {
-        var ids = new[] { 1 }.Concat(left).Concat(Enumerable.Repeat(mask, masks)).Concat(right).Append(2).ToArray();
-        int p = 1 + left.Length;
-        return new AttributionQuery(id, ids, new int[ids.Length], p, Enumerable.Range(p, masks).ToArray(), objectIds);
-    }
-
     private static void AssertAgree(QueryAttribution a, QueryAttribution b, string what)
     {
         Assert.Equal(a.FA, b.FA, 5);

@@ -6,6 +6,7 @@ using KnPipeline.Stages.Records;
 using KnPipeline.Tests.Config;
 using KnPipeline.Tests.Support;
 using Xunit;
+using static KnPipeline.Tests.Support.CliRunner;
 
 namespace KnPipeline.Tests.Pipeline;
 
@@ -18,25 +19,6 @@ public class PipelineRunTests : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(_root, true); } catch (IOException) { }
-    }
-
-    private static async Task<(int Code, string Out, string Err)> Cli(params string[] args)
-    {
-        using var console = new ConsoleCapture();
-        int code = await CliApp.RunAsync(args);
-        return (code, console.Out, console.Error);
-    }
-
-    private static async Task<Dictionary<string, string>> ExportAll(string runDir)
-    {
-        var result = new Dictionary<string, string>();
-        foreach (var table in TableRegistry.Names)
-        {
-            var (code, stdout, err) = await Cli("export", runDir, table, "--format", "jsonl");
-            Assert.True(code == 0, err);
-            result[table] = stdout;
-        }
-        return result;
     }
 
     private static string PipelineDll => Path.Combine(AppContext.BaseDirectory, "pipeline.dll");
@@ -65,9 +47,9 @@ public class PipelineRunTests : IDisposable
     {
         string cfg = PipelineFixture.WriteConfig(_root);
         string a = Path.Combine(_root, "a"), b = Path.Combine(_root, "b");
-        var (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", a);
+        var (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", a);
         Assert.True(code == 0, err);
-        (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", b);
+        (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", b);
         Assert.True(code == 0, err);
         var ea = await ExportAll(a);
         var eb = await ExportAll(b);
@@ -92,12 +74,12 @@ public class PipelineRunTests : IDisposable
         Assert.True(Directory.Exists(Path.Combine(a, "attributions", "language=zh")));
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(a, "manifest.json")))!;
         Assert.Contains("gelu_new", manifest["definitions"]!["neuron"]!.GetValue<string>());
-        var (listCode, list, _) = await Cli("export", a, "--list");
+        var (listCode, list, _) = await RunCli("export", a, "--list");
         Assert.Equal(0, listCode);
         Assert.Contains($"queries {queries}", list);
 
         // A rerun of the same config into the same folder finds every chunk done and changes nothing.
-        (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", a);
+        (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", a);
         Assert.True(code == 0, err);
         Assert.Equal(ea["attributions"], (await ExportAll(a))["attributions"]);
     }
@@ -107,7 +89,7 @@ public class PipelineRunTests : IDisposable
     {
         string cfg = PipelineFixture.WriteConfig(_root);
         string reference = Path.Combine(_root, "reference"), killed = Path.Combine(_root, "killed");
-        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", reference)).Code);
+        Assert.Equal(0, (await RunCli("run", "--config", cfg, "--run-dir", reference)).Code);
         int total = Markers(reference);
         Assert.True(total >= 6, $"need at least 6 chunks to kill at 5 points, got {total}");
         // Kill points: before any chunk is done, then after 1, 2, 3 and 4 finished chunks.
@@ -131,7 +113,7 @@ public class PipelineRunTests : IDisposable
             SearchOption.AllDirectories).Order().First();
         using (var fs = new FileStream(part, FileMode.Open))
             fs.SetLength(fs.Length / 2);
-        var (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", killed, "--resume");
+        var (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", killed, "--resume");
         Assert.True(code == 0, err);
         Assert.True(Directory.Exists(Path.Combine(killed, "set-aside")));
         var want = await ExportAll(reference);
@@ -149,7 +131,7 @@ public class PipelineRunTests : IDisposable
         string[] adaptive = ["--set", "attribution.rule=adaptive", "--set", "attribution.tolerance=0.01"];
         string reference = Path.Combine(_root, "adaptive"), killed = Path.Combine(_root, "adaptive-killed");
         string sharded = Path.Combine(_root, "adaptive-sharded");
-        Assert.Equal(0, (await Cli(["run", "--config", cfg, "--run-dir", reference, .. adaptive])).Code);
+        Assert.Equal(0, (await RunCli(["run", "--config", cfg, "--run-dir", reference, .. adaptive])).Code);
         using (var p = Start(["run", "--config", cfg, "--run-dir", killed, .. adaptive]))
         {
             var sw = Stopwatch.StartNew();
@@ -159,7 +141,7 @@ public class PipelineRunTests : IDisposable
                 p.Kill(entireProcessTree: true);
             p.WaitForExit();
         }
-        Assert.Equal(0, (await Cli(["run", "--config", cfg, "--run-dir", killed, .. adaptive])).Code);
+        Assert.Equal(0, (await RunCli(["run", "--config", cfg, "--run-dir", killed, .. adaptive])).Code);
         var want = await ExportAll(reference);
         var got = await ExportAll(killed);
         foreach (var t in TableRegistry.Names)
@@ -174,8 +156,8 @@ public class PipelineRunTests : IDisposable
 
         foreach (var shard in new[] { "0/2", "1/2" })
             Assert.Equal(0,
-                (await Cli(["run", "--config", cfg, "--run-dir", sharded, "--shard", shard, .. adaptive])).Code);
-        Assert.Equal(0, (await Cli("merge", sharded)).Code);
+                (await RunCli(["run", "--config", cfg, "--run-dir", sharded, "--shard", shard, .. adaptive])).Code);
+        Assert.Equal(0, (await RunCli("merge", sharded)).Code);
         var merged = await ExportAll(sharded);
         foreach (var t in new[] { "queries", "tokenized", "quarantine" })
             Assert.True(want[t] == merged[t], $"table {t}: two adaptive shards differ from the single run");
@@ -213,14 +195,14 @@ public class PipelineRunTests : IDisposable
     {
         string cfg = PipelineFixture.WriteConfig(_root);
         string single = Path.Combine(_root, "single"), sharded = Path.Combine(_root, "sharded");
-        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", single)).Code);
-        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", sharded, "--shard", "0/2")).Code);
+        Assert.Equal(0, (await RunCli("run", "--config", cfg, "--run-dir", single)).Code);
+        Assert.Equal(0, (await RunCli("run", "--config", cfg, "--run-dir", sharded, "--shard", "0/2")).Code);
         Assert.False(File.Exists(Path.Combine(sharded, "summary.json")));
-        var (code, _, err) = await Cli("merge", sharded);
+        var (code, _, err) = await RunCli("merge", sharded);
         Assert.Equal(1, code);
         Assert.Contains("missing shards [1]", err);
-        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", sharded, "--shard", "1/2")).Code);
-        (code, _, err) = await Cli("merge", sharded);
+        Assert.Equal(0, (await RunCli("run", "--config", cfg, "--run-dir", sharded, "--shard", "1/2")).Code);
+        (code, _, err) = await RunCli("merge", sharded);
         Assert.True(code == 0, err);
         var s1 = JsonNode.Parse(File.ReadAllText(Path.Combine(single, "summary.json")))!;
         var s2 = JsonNode.Parse(File.ReadAllText(Path.Combine(sharded, "summary.json")))!;
@@ -257,9 +239,9 @@ public class PipelineRunTests : IDisposable
     {
         string dir = Path.Combine(_root, "run");
         string cfg = PipelineFixture.WriteConfig(Path.Combine(_root, "one"));
-        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", dir)).Code);
+        Assert.Equal(0, (await RunCli("run", "--config", cfg, "--run-dir", dir)).Code);
         string changed = PipelineFixture.WriteConfig(Path.Combine(_root, "two"));
-        var (code, _, err) = await Cli("run", "--config", changed, "--run-dir", dir, "--resume", "--set",
+        var (code, _, err) = await RunCli("run", "--config", changed, "--run-dir", dir, "--resume", "--set",
             "attribution.steps=5");
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("different configuration", err);
@@ -275,7 +257,7 @@ public class PipelineRunTests : IDisposable
             File.Copy(f, Path.Combine(model, Path.GetFileName(f)));
         string dir = Path.Combine(_root, "run");
         string cfg = PipelineFixture.WriteConfig(Path.Combine(_root, "cfg"), factsPerRelation: 1);
-        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", dir, "--set", $"model.path={model}")).Code);
+        Assert.Equal(0, (await RunCli("run", "--config", cfg, "--run-dir", dir, "--set", $"model.path={model}")).Code);
         using (var fs = new FileStream(Path.Combine(model, "model.safetensors"), FileMode.Open))
         {
             fs.Seek(-2, SeekOrigin.End);
@@ -283,7 +265,7 @@ public class PipelineRunTests : IDisposable
             fs.Seek(-2, SeekOrigin.End);
             fs.WriteByte((byte)(b ^ 1));
         }
-        var (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", dir, "--set", $"model.path={model}");
+        var (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", dir, "--set", $"model.path={model}");
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("model weights", err);
         Assert.Contains("model.weights_sha256", err);
@@ -303,7 +285,7 @@ public class PipelineRunTests : IDisposable
         Process.Start("kill", ["-TERM", p.Id.ToString()])!.WaitForExit();
         Assert.True(p.WaitForExit(60_000));
         Assert.Equal(130, p.ExitCode);
-        var (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", dir, "--resume");
+        var (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", dir, "--resume");
         Assert.True(code == 0, err);
         Assert.True(JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!["complete"]!.GetValue<bool>());
     }
@@ -336,13 +318,13 @@ public class PipelineRunTests : IDisposable
                     new[] { "run", "--config", path, "--run-dir", Path.Combine(_root, "x") }
                 })
             {
-                var (code, _, err) = await Cli(command);
+                var (code, _, err) = await RunCli(command);
                 Assert.True(code == ExitCodes.Usage, $"{command[0]} on {yaml.Replace('\n', ' ')}: exit {code}, {err}");
                 Assert.Contains(key, err);
                 Assert.DoesNotContain("   at ", err);
             }
         }
-        var (c, _, e) = await Cli("run", "--config", Path.Combine(_root, "missing.yaml"));
+        var (c, _, e) = await RunCli("run", "--config", Path.Combine(_root, "missing.yaml"));
         Assert.Equal(ExitCodes.Usage, c);
         Assert.Contains("missing.yaml", e);
     }

@@ -9,6 +9,7 @@ using KnPipeline.Stages.Records;
 using KnPipeline.Tests.Config;
 using KnPipeline.Tests.Pipeline;
 using Xunit;
+using static KnPipeline.Tests.Support.CliRunner;
 
 namespace KnPipeline.Tests.Report;
 
@@ -27,19 +28,12 @@ public class ReportTests : IDisposable
         try { Directory.Delete(_root, true); } catch (IOException) { }
     }
 
-    private static async Task<(int Code, string Out, string Err)> Cli(params string[] args)
-    {
-        using var console = new ConsoleCapture();
-        int code = await CliApp.RunAsync(args);
-        return (code, console.Out, console.Error);
-    }
-
     [Fact]
     public async Task TheRunWritesItsReportAndTheFiguresHoldTheTablesNumbers()
     {
         string cfg = PipelineFixture.WriteConfig(_root);
         string single = Path.Combine(_root, "single"), sharded = Path.Combine(_root, "sharded");
-        var (code, _, err) = await Cli("run", "--config", cfg, "--run-dir", single);
+        var (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", single);
         Assert.True(code == 0, err);
         string report = Path.Combine(single, "report");
         Assert.True(File.Exists(Path.Combine(report, "index.html")), "the default run writes its report");
@@ -54,11 +48,11 @@ public class ReportTests : IDisposable
 
         // --no-report: a shard never writes one (its facts are a part); the merged run's comes from `pipeline report`.
         Assert.Equal(0,
-            (await Cli("run", "--config", cfg, "--run-dir", sharded, "--shard", "0/2", "--no-report")).Code);
-        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", sharded, "--shard", "1/2")).Code);
+            (await RunCli("run", "--config", cfg, "--run-dir", sharded, "--shard", "0/2", "--no-report")).Code);
+        Assert.Equal(0, (await RunCli("run", "--config", cfg, "--run-dir", sharded, "--shard", "1/2")).Code);
         Assert.False(Directory.Exists(Path.Combine(sharded, "report")));
-        Assert.Equal(0, (await Cli("merge", sharded)).Code);
-        (code, var stdout, err) = await Cli("report", sharded);
+        Assert.Equal(0, (await RunCli("merge", sharded)).Code);
+        (code, var stdout, err) = await RunCli("report", sharded);
         Assert.True(code == 0, err);
         Assert.Equal(Path.Combine(sharded, "report", "index.html"), stdout.Trim());
         Assert.Equal(figures, CheckFigures(Path.Combine(sharded, "report")));
@@ -77,10 +71,10 @@ public class ReportTests : IDisposable
     {
         string cfg = PipelineFixture.WriteConfig(_root);
         string dir = Path.Combine(_root, "run");
-        Assert.Equal(0, (await Cli("run", "--config", cfg, "--run-dir", dir, "--no-report")).Code);
+        Assert.Equal(0, (await RunCli("run", "--config", cfg, "--run-dir", dir, "--no-report")).Code);
         Assert.False(Directory.Exists(Path.Combine(dir, "report")));
         Directory.Delete(Path.Combine(dir, "kn_sets"), true);
-        Assert.Equal(0, (await Cli("report", dir)).Code);
+        Assert.Equal(0, (await RunCli("report", dir)).Code);
         string html = File.ReadAllText(Path.Combine(dir, "report", "index.html"));
         Assert.Contains("No data: this run has no <code>kn_sets</code> table", html);
         Assert.False(File.Exists(Path.Combine(dir, "report", "kn_per_layer.png")));
