@@ -65,8 +65,12 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         log.LogInformation("summary written to {Path}", run.SummaryPath(request.Shard));
         RunSummary.Print(summary, Console.Error);
         // The report reads what the summary just wrote; a shard's waits for `pipeline merge`, as the reduce does.
+        // Its own time can only be written after it, so summary.json is written again with report_s.
         if (request.Report && complete && !request.Shard.IsSharded)
-            ReportPhase.Run(run, log);
+        {
+            summary["report_s"] = Math.Round(ReportPhase.Run(run, log), 3);
+            RunSummary.Write(run.SummaryPath(request.Shard), summary);
+        }
         Console.Error.WriteLine($"run folder: {run.Path}");
         return (graph.Interrupted ? ExitCodes.Interrupted : ExitCodes.Ok, run.Path);
     }

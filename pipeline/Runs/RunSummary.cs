@@ -15,7 +15,7 @@ public static class RunSummary
     /// <summary>Timing keys every summary has, in print order; phases add theirs through
     /// <see cref="Timings"/>.</summary>
     public static readonly string[] TimingKeys =
-        ["wall_s", "model_s", "graph_s", "reduce_s", "expand_s", "tokenize_s", "device_s", "write_s"];
+        ["wall_s", "model_s", "graph_s", "reduce_s", "report_s", "expand_s", "tokenize_s", "device_s", "write_s"];
 
     /// <summary>The keys the end-of-run table shows, in order.</summary>
     private static readonly string[] Printed =

@@ -61,6 +61,21 @@ public sealed class EmbeddedModelOptions
     [Range(0.0, 1.0)]
     public double TargetAccuracy { get; set; } = 0.95;
 
+    /// <summary>
+    /// Chance, per training epoch, that each template token of a fact sentence's prompt is replaced by a token drawn
+    /// uniformly from the vocabulary (subject and object tokens are never touched). Held-out paraphrases put the
+    /// relation's known words among words the model never read; training on prompts with a few words swapped out
+    /// teaches it to find the relation from the words it knows (stages/Training/README.md, Prompt noise). 0 = off.
+    /// </summary>
+    [Range(0.0, 0.5)]
+    public double PromptNoise { get; set; }
+
+    /// <summary>
+    /// Put &lt;|endoftext|&gt; in front of every training sentence and write add_bos_token: true, so the pipeline's
+    /// prompts start with it too: a fixed first position that attention can rest on, as real LMs have.
+    /// </summary>
+    public bool Bos { get; set; }
+
     [Range(0, int.MaxValue)]
     public int Seed { get; set; } = 1234;
 

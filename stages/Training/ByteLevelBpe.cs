@@ -114,9 +114,10 @@ public sealed class ByteLevelBpe
 
     /// <summary>
     /// Writes vocab.json, merges.txt ("#version: 0.2" first), tokenizer_config.json (bos = eos = unk =
-    /// &lt;|endoftext|&gt;, add_bos_token false, as GPT-2) and special_tokens_map.json into <paramref name="dir"/>.
+    /// &lt;|endoftext|&gt;, add_bos_token false as GPT-2 unless <paramref name="addBos"/>) and special_tokens_map.json
+    /// into <paramref name="dir"/>.
     /// </summary>
-    public void Save(string dir, int modelMaxLength)
+    public void Save(string dir, int modelMaxLength, bool addBos = false)
     {
         var json = new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, WriteIndented = false };
         var vocab = new JsonObject();
@@ -133,7 +134,7 @@ public sealed class ByteLevelBpe
         var pretty = new JsonSerializerOptions(json) { WriteIndented = true };
         var config = new JsonObject
         {
-            ["add_bos_token"] = false,
+            ["add_bos_token"] = addBos,
             ["add_prefix_space"] = false,
             ["bos_token"] = EndOfText,
             ["eos_token"] = EndOfText,

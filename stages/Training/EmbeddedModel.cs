@@ -83,7 +83,7 @@ public static class EmbeddedModel
         var benchmark = EmbeddedBenchmark.Load(benchmarkDir, scope.Languages, scope.Relations);
         var corpus = TrainingCorpus.Build(benchmark, options.FillerFraction, options.Seed);
         var bpe = new BpeTrainer { MaxMerges = scope.MaxMerges }.Train(corpus.TokenizerWordCounts());
-        var rows = corpus.Rows(bpe);
+        var rows = corpus.Rows(bpe, options.Bos);
         if (rows.Count == 0)
             throw new ArgumentException(
                 $"{benchmark.Directory}: no training sentences in the chosen languages and relations");
@@ -98,7 +98,7 @@ public static class EmbeddedModel
             $"tokenizer {bpe.Merges.Count} " +
             $"merges, vocabulary {bpe.VocabSize} ({clock.Elapsed.TotalSeconds:F1} s)")));
 
-        var stopping = Probe(corpus, bpe, scope.AccuracySamplePerLanguage, options.Seed);
+        var stopping = Probe(corpus, bpe, scope.AccuracySamplePerLanguage, options.Seed, options.Bos);
         var configJson = EmbeddedTrainer.ModelConfigJson(options, bpe.VocabSize, bpe.EndOfTextId, scope.MaxPositions);
         var config = ModelConfig.Parse(configJson, "embedded model config");
 
@@ -118,7 +118,7 @@ public static class EmbeddedModel
                 SafetensorsFile.Write(Path.Combine(outputDir, "model.safetensors"),
                     model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)),
                     new Dictionary<string, string> { ["format"] = "pt" });
-                bpe.Save(outputDir, scope.MaxPositions);
+                bpe.Save(outputDir, scope.MaxPositions, options.Bos);
                 progress?.Report(Message(
                     $"embedded model: weights {WeightEdit.Hash(model)[..16]}, evaluating the saved folder"));
             }
@@ -183,15 +183,16 @@ public static class EmbeddedModel
 
     /// <summary>Subject-first training prompts per language: all of them, and a seeded sample of up to
     /// <paramref name="perLanguage"/>.</summary>
-    private static EarlyStopping Probe(TrainingCorpus corpus, ByteLevelBpe bpe, int perLanguage, int seed)
+    private static EarlyStopping Probe(TrainingCorpus corpus, ByteLevelBpe bpe, int perLanguage, int seed, bool bos)
     {
+        int[] head = bos ? [bpe.EndOfTextId] : [];
         var random = new Random(seed ^ 0x5eed);
         var sample = new Dictionary<string, List<PromptScorer.Query>>();
         var all = new Dictionary<string, List<PromptScorer.Query>>();
         foreach (var lang in corpus.Languages)
         {
             var queries = corpus.TrainStatements.Where(s => s.Language == lang.Code && s.SubjectFirst)
-                .Select(s => new PromptScorer.Query(bpe.Encode(s.Prompt), bpe.Encode(s.ObjectForm))).ToArray();
+                .Select(s => new PromptScorer.Query([.. head, .. bpe.Encode(s.Prompt)], bpe.Encode(s.ObjectForm))).ToArray();
             all[lang.Code] = [.. queries];
             random.Shuffle(queries);
             sample[lang.Code] = queries.Take(perLanguage).ToList();

@@ -81,6 +81,8 @@ public static class EmbeddedTrainer
         using var optimizer = optim.AdamW(groups, o.LearningRate, Beta1, Beta2, 1e-8, o.WeightDecay);
 
         var random = new Random(o.Seed);
+        // Its own generator, so that prompt noise leaves the batch order of a run without it unchanged.
+        var noise = new Random(o.Seed ^ 0x4015e);
         int stepsPerEpoch = (rows.Count + o.BatchSize - 1) / o.BatchSize;
         int total = stepsPerEpoch * o.MaxEpochs;
         if (scope.MaxSteps is int cap)
@@ -107,7 +109,8 @@ public static class EmbeddedTrainer
                 double lr = LearningRate(step, total, warmup, o.LearningRate);
                 foreach (var g in optimizer.ParamGroups)
                     g.LearningRate = lr;
-                double loss = replicas.Step(optimizer, batch, padId, o.ObjectWeight);
+                double loss = replicas.Step(optimizer, Noised(batch, o.PromptNoise, config.VocabSize, padId, noise),
+                    padId, o.ObjectWeight);
                 step++;
                 inEpoch++;
                 lossSum += loss;
@@ -194,6 +197,33 @@ public static class EmbeddedTrainer
         var shuffled = batches.ToArray();
         random.Shuffle(shuffled);
         return [.. shuffled];
+    }
+
+    /// <summary>
+    /// The batch with each template position of each prompt replaced, with chance <paramref name="p"/>, by a token
+    /// drawn uniformly from the vocabulary except &lt;|endoftext|&gt;; drawn afresh each time a row is seen. Every
+    /// token then also appears as input, where many never do otherwise (a held-out paraphrase's unseen words among
+    /// them), in a place where it tells nothing about the answer.
+    /// </summary>
+    internal static TrainingRow[] Noised(TrainingRow[] batch, double p, int vocabSize, int eosId, Random random)
+    {
+        if (p <= 0)
+            return batch;
+        var result = new TrainingRow[batch.Length];
+        for (int i = 0; i < batch.Length; i++)
+        {
+            var row = batch[i];
+            int[]? ids = null;
+            foreach (int pos in row.TemplatePositions)
+                if (random.NextDouble() < p)
+                {
+                    ids ??= (int[])row.Ids.Clone();
+                    int t = random.Next(vocabSize - 1);
+                    ids[pos] = t >= eosId ? t + 1 : t;
+                }
+            result[i] = ids is null ? row : row with { Ids = ids };
+        }
+        return result;
     }
 
     /// <summary>

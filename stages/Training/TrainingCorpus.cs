@@ -70,21 +70,47 @@ public sealed class TrainingCorpus
     }
 
     /// <summary>
-    /// The training rows: each sentence's ids followed by &lt;|endoftext|&gt;. No BOS is put in front, because the
-    /// tokenizer's add_bos_token is false (GPT-2's convention) and the pipeline's prompts therefore start without one:
-    /// the model must see sentences exactly as queries present them.
+    /// The training rows: each sentence's ids followed by &lt;|endoftext|&gt;, with &lt;|endoftext|&gt; in front too
+    /// when <paramref name="bos"/> (the tokenizer is then saved with add_bos_token true, so the pipeline's prompts
+    /// start the same way). Without it no BOS is put in front, because GPT-2's tokenizer adds none: the model must see
+    /// sentences exactly as queries present them.
     /// </summary>
-    public List<TrainingRow> Rows(ByteLevelBpe bpe)
+    public List<TrainingRow> Rows(ByteLevelBpe bpe, bool bos = false)
     {
         var rows = new List<TrainingRow>();
         int eos = bpe.EndOfTextId;
+        int[] head = bos ? [eos] : [];
         foreach (var s in TrainStatements)
         {
             int[] prompt = bpe.Encode(s.Prompt), obj = bpe.Encode(s.ObjectForm), rest = bpe.Encode(s.Rest);
-            rows.Add(new TrainingRow(s.Language, [.. prompt, .. obj, .. rest, eos], prompt.Length, obj.Length));
+            rows.Add(new TrainingRow(s.Language, [.. head, .. prompt, .. obj, .. rest, eos], head.Length + prompt.Length,
+                obj.Length)
+            {
+                TemplatePositions = [.. TemplatePositions(bpe, s, prompt).Select(p => p + head.Length)],
+            });
         }
         foreach (var f in Filler)
-            rows.Add(new TrainingRow(f.Language, [.. bpe.Encode(f.Text), eos], 0, 0));
+            rows.Add(new TrainingRow(f.Language, [.. head, .. bpe.Encode(f.Text), eos], 0, 0));
         return rows;
+    }
+
+    /// <summary>
+    /// The prompt positions holding template text, not the subject: the prompt's tokens minus the subject's span,
+    /// found by encoding the text before the subject (trimmed, as the regex would split it inside the whole prompt)
+    /// and the text through it. Where those encodings are not prefixes of the whole prompt's (a merge across the
+    /// subject's edge), no position is returned: that prompt is then never noised rather than noised inside its
+    /// subject.
+    /// </summary>
+    internal static IEnumerable<int> TemplatePositions(ByteLevelBpe bpe, FactStatement s, int[] prompt)
+    {
+        if (!s.SubjectFirst)
+            return Enumerable.Range(0, prompt.Length);
+        int[] before = bpe.Encode(s.Prompt[..s.SubjectStart].TrimEnd()), through = bpe.Encode(s.Prompt[..s.SubjectEnd]);
+        bool aligned = before.Length <= through.Length && through.Length <= prompt.Length &&
+                       prompt.AsSpan(0, through.Length).SequenceEqual(through) &&
+                       prompt.AsSpan(0, before.Length).SequenceEqual(before);
+        return aligned
+            ? Enumerable.Range(0, before.Length).Concat(Enumerable.Range(through.Length, prompt.Length - through.Length))
+            : [];
     }
 }

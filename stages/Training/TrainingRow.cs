@@ -1,4 +1,10 @@
 namespace KnPipeline.Stages.Training;
 
-/// <summary>One training sentence: token ids (ending in EOS) and where the object's tokens are (length 0 for filler).</summary>
-public sealed record TrainingRow(string Language, int[] Ids, int ObjectStart, int ObjectLength);
+/// <summary>
+/// One training sentence: token ids (ending in EOS), where the object's tokens are (length 0 for filler), and the
+/// positions of the prompt's template tokens that prompt noise may replace (never subject or object tokens).
+/// </summary>
+public sealed record TrainingRow(string Language, int[] Ids, int ObjectStart, int ObjectLength)
+{
+    public int[] TemplatePositions { get; init; } = [];
+}

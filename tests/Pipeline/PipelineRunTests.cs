@@ -211,7 +211,7 @@ public class PipelineRunTests : IDisposable
         AssertSameCounters(Path.Combine(single, "summary.json"), Path.Combine(sharded, "summary.json"));
         // Scripts read either: a merged summary has exactly the keys of a single run's, timings included.
         Assert.Equal(s1.AsObject().Select(kv => kv.Key).Order(), s2.AsObject().Select(kv => kv.Key).Order());
-        foreach (var key in new[] { "model_s", "graph_s", "device_s", "expand_s", "tokenize_s", "write_s", "reduce_s" })
+        foreach (var key in new[] { "model_s", "graph_s", "device_s", "expand_s", "tokenize_s", "write_s", "reduce_s", "report_s" })
             Assert.True(s2[key]!.GetValue<double>() >= 0, key);
         Assert.Equal(2, s2["shards"]!.GetValue<int>());
         var a = await ExportAll(single);
