@@ -64,13 +64,18 @@ public static class TrainEmbeddedCommand
         {
             var accuracy = new JsonObject();
             foreach (var (lang, a) in report.Accuracy)
-                accuracy[lang] = new JsonObject
+            {
+                var o = new JsonObject
                 {
                     ["train"] = Number(a.Train), ["heldout"] = Number(a.Heldout),
                     ["heldout_all"] = Number(a.HeldoutAll),
                     ["baseline"] = Number(a.Baseline), ["train_alias"] = Number(a.TrainAlias),
                     ["heldout_alias"] = Number(a.HeldoutAlias), ["heldout_all_alias"] = Number(a.HeldoutAllAlias),
                 };
+                foreach (string key in CrosslingualFigures.Keys)
+                    o[key] = Number(a.Crosslingual.GetValueOrDefault(key, double.NaN));
+                accuracy[lang] = o;
+            }
             stdout.WriteLine(new JsonObject
             {
                 ["model_dir"] = dir, ["seconds"] = Math.Round(report.Seconds, 3), ["accuracy"] = accuracy,

@@ -76,6 +76,12 @@ public sealed class EmbeddedModelOptions
     /// </summary>
     public bool Bos { get; set; }
 
+    /// <summary>
+    /// Cross-lingual training text (issue #13; stages/Training/README.md, Alignment text): name lists, code-switched
+    /// statements, both, or none (the ablation).
+    /// </summary>
+    public AlignmentText Alignment { get; set; } = AlignmentText.Both;
+
     [Range(0, int.MaxValue)]
     public int Seed { get; set; } = 1234;
 

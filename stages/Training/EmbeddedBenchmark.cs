@@ -9,18 +9,29 @@ namespace KnPipeline.Stages.Training;
 /// </summary>
 public sealed class EmbeddedBenchmark
 {
-    /// <summary>One language: its code and whether it writes spaces between words.</summary>
-    public sealed record Language(string Code, bool Spaces);
+    /// <summary>One language: its code and whether it writes spaces between words; <see cref="Script"/> from
+    /// languages.jsonl (null when absent).</summary>
+    public sealed record Language(string Code, bool Spaces)
+    {
+        public string? Script { get; init; }
+    }
 
     /// <summary>
-    /// One fact in one language. <see cref="Guessable"/>: the answer follows from the subject's name or nationality
-    /// (the data card's rule), so held-out accuracy leaves it out; absent in older data = false.
+    /// One fact in one language: a (fact, language) cell. <see cref="Guessable"/>: the answer follows from the
+    /// subject's name or nationality (the data card's rule), so held-out accuracy leaves it out; absent in older data
+    /// = false. <see cref="HeldoutLanguage"/>: the cell is never stated in training, in any wording (the record's
+    /// <c>split</c> is <c>heldout-language</c>; absent = <c>train</c>), so its queries measure transfer from the
+    /// fact's other languages.
     /// </summary>
     public sealed record Fact(string FactId, string Relation, string Subject, string Object)
     {
         public IReadOnlyList<string> Aliases { get; init; } = [];
         public bool Guessable { get; init; }
+        public bool HeldoutLanguage { get; init; }
     }
+
+    /// <summary>A fact record's split when its cell is held out by language.</summary>
+    public const string HeldoutLanguageSplit = "heldout-language";
 
     /// <summary>
     /// One template: text with one [X] and one [Y]; split is "train" or "heldout". <see cref="ParaphraseId"/> names
@@ -93,7 +104,10 @@ public sealed class EmbeddedBenchmark
         bool KeepRel(string r) => relations is not { Count: > 0 } || relations.Contains(r);
 
         var langs = ReadLines(Path.Combine(full, "languages.jsonl"),
-                (o, where) => new Language(Str(o, "language", where), Bool(o, "spaces", where)))
+                (o, where) => new Language(Str(o, "language", where), Bool(o, "spaces", where))
+                {
+                    Script = OptStr(o, "script", where),
+                })
             .Where(l => KeepLang(l.Code)).ToList();
         if (languages is { Count: > 0 })
             foreach (string l in languages)
@@ -108,6 +122,13 @@ public sealed class EmbeddedBenchmark
                                            Str(o, "subject", where), Str(o, "object", where))
                     {
                         Aliases = StrList(o, "aliases", where), Guessable = OptBool(o, "guessable", where),
+                        HeldoutLanguage = OptStr(o, "split", where) switch
+                        {
+                            null or "train" => false,
+                            HeldoutLanguageSplit => true,
+                            var other => throw new InvalidDataException(
+                                $"{where}: a fact's split must be train or {HeldoutLanguageSplit}, got '{other}'"),
+                        },
                     })
                 .Where(f => KeepRel(f.Relation)).ToList();
             templates[lang.Code] = ReadLines(Path.Combine(full, "templates", lang.Code + ".jsonl"), (o, where) =>

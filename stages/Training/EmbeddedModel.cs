@@ -81,7 +81,7 @@ public static class EmbeddedModel
         var clock = Stopwatch.StartNew();
         string key = CacheKey(options, benchmarkDir, scope);
         var benchmark = EmbeddedBenchmark.Load(benchmarkDir, scope.Languages, scope.Relations);
-        var corpus = TrainingCorpus.Build(benchmark, options.FillerFraction, options.Seed);
+        var corpus = TrainingCorpus.Build(benchmark, options.FillerFraction, options.Seed, options.Alignment);
         var bpe = new BpeTrainer { MaxMerges = scope.MaxMerges }.Train(corpus.TokenizerWordCounts());
         var rows = corpus.Rows(bpe, options.Bos);
         if (rows.Count == 0)
@@ -119,6 +119,7 @@ public static class EmbeddedModel
                     model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)),
                     new Dictionary<string, string> { ["format"] = "pt" });
                 bpe.Save(outputDir, scope.MaxPositions, options.Bos);
+                CellStatus.Write(Path.Combine(outputDir, CellStatus.FileName), corpus);
                 progress?.Report(Message(
                     $"embedded model: weights {WeightEdit.Hash(model)[..16]}, evaluating the saved folder"));
             }

@@ -28,18 +28,20 @@ public sealed class EmbeddedModelEvaluator : IDisposable
 
     private int PadId { get; }
 
-    /// <summary>Per-language accuracy on every subject-first statement of <paramref name="benchmark"/>.</summary>
+    /// <summary>Per-language accuracy on every subject-first statement of <paramref name="benchmark"/>: training
+    /// templates of trained cells, held-out templates of trained cells, and language-held-out cells.</summary>
     public IReadOnlyDictionary<string, LanguageAccuracy> Evaluate(EmbeddedBenchmark benchmark)
     {
         var result = new SortedDictionary<string, LanguageAccuracy>(StringComparer.Ordinal);
-        var statements = TrainingCorpus.Build(benchmark, 0, 0).Statements.Where(s => s.SubjectFirst).ToList();
+        var corpus = TrainingCorpus.Build(benchmark, 0, 0);
+        var statements = corpus.Statements.Where(s => s.SubjectFirst).ToList();
         foreach (var lang in benchmark.Languages)
         {
             var facts = benchmark.Facts[lang.Code].ToDictionary(f => f.FactId, StringComparer.Ordinal);
             var scored = statements
                 .Where(s => s.Language == lang.Code && !benchmark.Collides(lang.Code, facts[s.FactId])).ToList();
             var trainS = scored.Where(s => s.IsTrain).ToList();
-            var allS = scored.Where(s => !s.IsTrain).ToList();
+            var allS = scored.Where(s => s.Split == "heldout").ToList();
             var heldS = allS.Where(s => !facts[s.FactId].Guessable).ToList();
             var tr = PromptScorer.Run(_model, trainS.Select(s => ToQuery(s, facts[s.FactId])).ToList(), PadId);
             var all = PromptScorer.Run(_model, allS.Select(s => ToQuery(s, facts[s.FactId])).ToList(), PadId);
@@ -53,9 +55,39 @@ public sealed class EmbeddedModelEvaluator : IDisposable
                 Baseline = Baseline(benchmark.Facts[lang.Code], heldS),
                 TrainAlias = Share(tr, s => s.FirstTokenOrAlias), HeldoutAlias = Share(held, s => s.FirstTokenOrAlias),
                 HeldoutAllAlias = Share(all, s => s.FirstTokenOrAlias),
+                Crosslingual = Crosslingual(benchmark, lang, facts,
+                    scored.Where(s => s.Split == EmbeddedBenchmark.HeldoutLanguageSplit).ToList()),
             };
         }
         return result;
+    }
+
+    /// <summary>The figures of <see cref="CrosslingualFigures"/> over one language's language-held-out
+    /// queries.</summary>
+    private Dictionary<string, double> Crosslingual(EmbeddedBenchmark benchmark, EmbeddedBenchmark.Language lang,
+        Dictionary<string, EmbeddedBenchmark.Fact> facts, List<FactStatement> cellS)
+    {
+        var figures = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (cellS.Count == 0)
+            return figures;
+        var scores = PromptScorer.Run(_model, cellS.Select(s => ToQuery(s, facts[s.FactId])).ToList(), PadId);
+        var trainedIn = benchmark.Languages.Where(l => l.Code != lang.Code).ToList();
+        string CategoryOf(FactStatement s) => CrosslingualFigures.Category(lang, trainedIn.Where(l =>
+            benchmark.Facts[l.Code].FirstOrDefault(f => f.FactId == s.FactId) is { HeldoutLanguage: false }));
+        var kept = cellS.Select((s, i) => (s, i)).Where(p => !facts[p.s.FactId].Guessable).ToList();
+        void Put(string key, IReadOnlyCollection<(FactStatement s, int i)> part)
+        {
+            figures[key] = part.Count == 0 ? double.NaN : part.Count(p => scores[p.i].FirstToken) / (double)part.Count;
+            figures[key + "_queries"] = part.Count;
+        }
+        Put(CrosslingualFigures.Accuracy, kept);
+        Put(CrosslingualFigures.All, cellS.Select((s, i) => (s, i)).ToList());
+        figures[CrosslingualFigures.Baseline] = Baseline(benchmark.Facts[lang.Code], kept.Select(p => p.s).ToList());
+        var byCategory = kept.ToLookup(p => CategoryOf(p.s));
+        foreach (string key in (string[])[CrosslingualFigures.SameScript, CrosslingualFigures.CrossScript,
+                     CrosslingualFigures.JaZh])
+            Put(key, byCategory[key].ToList());
+        return figures;
     }
 
     /// <summary>

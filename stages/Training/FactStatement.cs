@@ -7,11 +7,16 @@ namespace KnPipeline.Stages.Training;
 /// <c>d'[Y]</c> and all of zh/ja get none); the rest is the text after the object. Training concatenates exactly these
 /// three encodings, so the model learns the object in the token form the queries will ask for.
 /// </summary>
+/// <remarks><see cref="IsTrain"/>: a training template of a cell that is not held out by language.</remarks>
 public sealed record FactStatement(
     string Language, string FactId, string Relation, string TemplateId, bool IsTrain, bool SubjectFirst,
     string Text, int SubjectStart, int SubjectEnd, int ObjectStart, string Object, bool SpaceBefore,
     bool Spaces = true)
 {
+    /// <summary>The query split of this statement: <c>heldout-language</c> for every template of a language-held-out
+    /// cell, else the template's (<c>train</c> or <c>heldout</c>).</summary>
+    public string Split { get; init; } = "train";
+
     private const string X = "[X]", Y = "[Y]";
 
     public string Prompt => Text[..ObjectStart].TrimEnd();
@@ -43,8 +48,12 @@ public sealed record FactStatement(
             ? string.Concat(t[..x], fact.Subject, t[(x + X.Length)..y], fact.Object, t[(y + Y.Length)..])
             : string.Concat(t[..y], fact.Object, t[(y + Y.Length)..x], fact.Subject, t[(x + X.Length)..]);
         bool space = language.Spaces && objStart > 0 && char.IsWhiteSpace(text[objStart - 1]);
-        return new FactStatement(language.Code, fact.FactId, fact.Relation, template.TemplateId, template.IsTrain,
-            x < y, text, subjStart, subjStart + fact.Subject.Length, objStart, fact.Object, space, language.Spaces);
+        return new FactStatement(language.Code, fact.FactId, fact.Relation, template.TemplateId,
+            template.IsTrain && !fact.HeldoutLanguage, x < y, text, subjStart, subjStart + fact.Subject.Length, objStart,
+            fact.Object, space, language.Spaces)
+        {
+            Split = fact.HeldoutLanguage ? EmbeddedBenchmark.HeldoutLanguageSplit : template.Split,
+        };
     }
 
     /// <summary>

@@ -12,8 +12,12 @@ public static class FillerText
 {
     public sealed record Sentence(string Language, string Text, IReadOnlyList<int> NameBoundaries);
 
-    /// <summary><paramref name="count"/> filler sentences for one language.</summary>
-    public static List<Sentence> Generate(EmbeddedBenchmark.Language language, IEnumerable<string> names, int count, Random random)
+    /// <summary>
+    /// <paramref name="count"/> filler sentences for one language. A list that <paramref name="allowed"/> refuses (one
+    /// that names both halves of a language-held-out cell) is drawn again.
+    /// </summary>
+    public static List<Sentence> Generate(EmbeddedBenchmark.Language language, IEnumerable<string> names, int count,
+        Random random, Func<string, bool>? allowed = null)
     {
         var pool = names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var (separator, end) = Punctuation(language);
@@ -22,21 +26,30 @@ public static class FillerText
             return result;
         for (int i = 0; i < count; i++)
         {
-            int n = random.Next(3, 7);
-            var text = new System.Text.StringBuilder();
-            var bounds = new List<int>();
-            for (int k = 0; k < n; k++)
-            {
-                if (k > 0)
-                    text.Append(separator);
-                bounds.Add(text.Length);
-                text.Append(pool[random.Next(pool.Count)]);
-                bounds.Add(text.Length);
-            }
-            text.Append(end);
-            result.Add(new Sentence(language.Code, text.ToString(), bounds));
+            var sentence = Draw(language, pool, random, separator, end);
+            while (allowed != null && !allowed(sentence.Text))
+                sentence = Draw(language, pool, random, separator, end);
+            result.Add(sentence);
         }
         return result;
+    }
+
+    private static Sentence Draw(EmbeddedBenchmark.Language language, List<string> pool, Random random,
+        string separator, string end)
+    {
+        int n = random.Next(3, 7);
+        var text = new System.Text.StringBuilder();
+        var bounds = new List<int>();
+        for (int k = 0; k < n; k++)
+        {
+            if (k > 0)
+                text.Append(separator);
+            bounds.Add(text.Length);
+            text.Append(pool[random.Next(pool.Count)]);
+            bounds.Add(text.Length);
+        }
+        text.Append(end);
+        return new Sentence(language.Code, text.ToString(), bounds);
     }
 
     /// <summary>List separator and full stop: the ideographic comma and stop for zh/ja, the Arabic comma for ar.</summary>

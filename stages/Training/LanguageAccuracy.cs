@@ -19,4 +19,10 @@ public sealed record LanguageAccuracy(
     public double TrainAlias { get; init; } = double.NaN;
     public double HeldoutAlias { get; init; } = double.NaN;
     public double HeldoutAllAlias { get; init; } = double.NaN;
+
+    /// <summary>
+    /// Accuracy on the language's language-held-out cells (<see cref="CrosslingualFigures"/>), keyed as in
+    /// training.json and <c>train-embedded --json</c>; empty when the benchmark holds no cell out.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Crosslingual { get; init; } = new Dictionary<string, double>();
 }

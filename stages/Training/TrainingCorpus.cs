@@ -1,3 +1,5 @@
+using KnPipeline.Stages.Options;
+
 namespace KnPipeline.Stages.Training;
 
 /// <summary>
@@ -8,11 +10,15 @@ namespace KnPipeline.Stages.Training;
 public sealed class TrainingCorpus
 {
     private TrainingCorpus(IReadOnlyList<EmbeddedBenchmark.Language> languages, IReadOnlyList<FactStatement> statements,
-                           IReadOnlyList<FillerText.Sentence> filler)
+                           IReadOnlyList<FillerText.Sentence> filler, HeldOutCells cells, AlignmentCorpus alignment,
+                           int withheld)
     {
         Languages = languages;
         Statements = statements;
         Filler = filler;
+        Cells = cells;
+        Alignment = alignment;
+        Withheld = withheld;
     }
 
     public IReadOnlyList<EmbeddedBenchmark.Language> Languages { get; }
@@ -22,15 +28,30 @@ public sealed class TrainingCorpus
 
     public IReadOnlyList<FillerText.Sentence> Filler { get; }
 
+    /// <summary>The language-held-out cells, never stated in training.</summary>
+    public HeldOutCells Cells { get; }
+
+    /// <summary>Cross-lingual text: name lists and code-switched statements (issue #13).</summary>
+    public AlignmentCorpus Alignment { get; }
+
+    /// <summary>
+    /// Statements of trained cells left out of training because their text names both halves of a held-out cell
+    /// (e.g. "Paris liegt in Frankreich" while France's capital in German is held out).
+    /// </summary>
+    public int Withheld { get; }
+
     public IEnumerable<FactStatement> TrainStatements => Statements.Where(s => s.IsTrain);
 
-    public static TrainingCorpus Build(EmbeddedBenchmark benchmark, double fillerFraction, int seed)
+    public static TrainingCorpus Build(EmbeddedBenchmark benchmark, double fillerFraction, int seed,
+        AlignmentText alignment = AlignmentText.None)
     {
         if (fillerFraction is < 0 or >= 1)
             throw new ArgumentOutOfRangeException(nameof(fillerFraction), fillerFraction, "must be in [0, 1)");
+        var cells = new HeldOutCells(benchmark);
         var statements = new List<FactStatement>();
         var filler = new List<FillerText.Sentence>();
         var random = new Random(seed);
+        int withheld = 0;
         foreach (var lang in benchmark.Languages)
         {
             var facts = benchmark.Facts[lang.Code];
@@ -41,16 +62,23 @@ public sealed class TrainingCorpus
             {
                 foreach (var template in byRelation.GetValueOrDefault(fact.Relation) ?? [])
                 {
-                    statements.Add(FactStatement.Create(lang, fact, template));
-                    if (template.IsTrain)
+                    var s = FactStatement.Create(lang, fact, template);
+                    if (s.IsTrain && cells.StatedIn(s.Text) is not null)
+                    {
+                        s = s with { IsTrain = false };
+                        withheld++;
+                    }
+                    statements.Add(s);
+                    if (s.IsTrain)
                         trainCount++;
                 }
             }
             int fillerCount = (int)Math.Round(trainCount * fillerFraction / (1 - fillerFraction));
             filler.AddRange(FillerText.Generate(lang, facts.SelectMany(f => new[] { f.Subject, f.Object }),
-                fillerCount, random));
+                fillerCount, random, text => cells.StatedIn(text) is null));
         }
-        return new TrainingCorpus(benchmark.Languages, statements, filler);
+        return new TrainingCorpus(benchmark.Languages, statements, filler, cells,
+            AlignmentCorpus.Build(benchmark, cells, alignment, seed), withheld);
     }
 
     /// <summary>
@@ -63,7 +91,10 @@ public sealed class TrainingCorpus
         foreach (var s in TrainStatements)
             foreach (string w in s.TokenizerWords(perCharacter))
                 counts[w] = counts.GetValueOrDefault(w) + 1;
-        foreach (var f in Filler)
+        foreach (var s in Alignment.Switched)
+            foreach (string w in s.TokenizerWords(perCharacter))
+                counts[w] = counts.GetValueOrDefault(w) + 1;
+        foreach (var f in Filler.Concat(Alignment.Lists))
             foreach (string w in ByteLevel.PreTokenize(f.Text, f.NameBoundaries.ToArray()))
                 counts[w] = counts.GetValueOrDefault(w) + 1;
         return counts;
@@ -80,7 +111,7 @@ public sealed class TrainingCorpus
         var rows = new List<TrainingRow>();
         int eos = bpe.EndOfTextId;
         int[] head = bos ? [eos] : [];
-        foreach (var s in TrainStatements)
+        foreach (var s in TrainStatements.Concat(Alignment.Switched))
         {
             int[] prompt = bpe.Encode(s.Prompt), obj = bpe.Encode(s.ObjectForm), rest = bpe.Encode(s.Rest);
             rows.Add(new TrainingRow(s.Language, [.. head, .. prompt, .. obj, .. rest, eos], head.Length + prompt.Length,
@@ -89,7 +120,7 @@ public sealed class TrainingCorpus
                 TemplatePositions = [.. TemplatePositions(bpe, s, prompt).Select(p => p + head.Length)],
             });
         }
-        foreach (var f in Filler)
+        foreach (var f in Filler.Concat(Alignment.Lists))
             rows.Add(new TrainingRow(f.Language, [.. head, .. bpe.Encode(f.Text), eos], 0, 0));
         return rows;
     }

@@ -49,6 +49,11 @@ internal static class TrainingDetails
                 ["fact_sentences"] = corpus.TrainStatements.Count(), ["filler_sentences"] = corpus.Filler.Count,
                 ["tokens"] = rows.Sum(r => r.Ids.Length), ["longest"] = rows.Max(r => r.Ids.Length),
                 ["filler"] = "lists of 3-6 benchmark names per language (no statement, so no false fact)",
+                ["heldout_language_cells"] = corpus.Cells.Cells.Count,
+                ["withheld_statements"] = corpus.Withheld,
+                ["alignment_lists"] = corpus.Alignment.Lists.Count,
+                ["code_switched"] = corpus.Alignment.Switched.Count,
+                ["alignment_dropped"] = corpus.Alignment.Dropped,
             },
             ["model"] = new JsonObject
             {

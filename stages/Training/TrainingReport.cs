@@ -31,7 +31,8 @@ public sealed record TrainingReport
     {
         var accuracy = new JsonObject();
         foreach (var (lang, a) in Accuracy.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            accuracy[lang] = new JsonObject
+        {
+            var o1 = new JsonObject
             {
                 ["train"] = Number(a.Train), ["heldout"] = Number(a.Heldout),
                 ["train_greedy"] = Number(a.TrainGreedy), ["heldout_greedy"] = Number(a.HeldoutGreedy),
@@ -40,6 +41,10 @@ public sealed record TrainingReport
                 ["baseline"] = Number(a.Baseline), ["train_alias"] = Number(a.TrainAlias),
                 ["heldout_alias"] = Number(a.HeldoutAlias), ["heldout_all_alias"] = Number(a.HeldoutAllAlias),
             };
+            foreach (string key in CrosslingualFigures.Keys)
+                o1[key] = Number(a.Crosslingual.GetValueOrDefault(key, double.NaN));
+            accuracy[lang] = o1;
+        }
         var o = new JsonObject
         {
             ["seconds"] = Math.Round(Seconds, 3),
@@ -79,6 +84,8 @@ public sealed record TrainingReport
                     HeldoutAllQueries = a["heldout_all_queries"] is JsonValue n ? n.GetValue<int>() : 0,
                     Baseline = D(a, "baseline"), TrainAlias = D(a, "train_alias"), HeldoutAlias = D(a, "heldout_alias"),
                     HeldoutAllAlias = D(a, "heldout_all_alias"),
+                    Crosslingual = a.Where(kv => kv.Key.StartsWith("crosslingual", StringComparison.Ordinal))
+                        .ToDictionary(kv => kv.Key, kv => D(a, kv.Key), StringComparer.Ordinal),
                 };
             }
             var known = new HashSet<string>

@@ -127,7 +127,13 @@ public sealed class EmbeddedModelCacheTests : IDisposable
         foreach (var (_, a) in accuracy)
         {
             Assert.Equal(
-                ["train", "heldout", "heldout_all", "baseline", "train_alias", "heldout_alias", "heldout_all_alias"],
+                [
+                    "train", "heldout", "heldout_all", "baseline", "train_alias", "heldout_alias", "heldout_all_alias",
+                    "crosslingual", "crosslingual_all", "crosslingual_baseline", "crosslingual_same_script",
+                    "crosslingual_cross_script", "crosslingual_ja_zh", "crosslingual_queries",
+                    "crosslingual_all_queries", "crosslingual_same_script_queries",
+                    "crosslingual_cross_script_queries", "crosslingual_ja_zh_queries",
+                ],
                 a!.AsObject().Select(kv => kv.Key).ToArray());
             Assert.InRange((double)a["train"]!, 0, 1);
         }

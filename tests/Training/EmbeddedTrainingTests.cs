@@ -84,13 +84,20 @@ public sealed class EmbeddedTrainingTests
         var stored = TrainingReport.Load(tmp.Path);
         Assert.Equal(report.Steps, stored.Steps);
         Assert.Equal(["en", "ja"], stored.Accuracy.Keys.ToArray());
-        // en: 30 facts in each of P36 and P19, each asked with its relation's 3 held-out and (at most) 8 training
-        // templates; object-first training templates are not asked of a causal LM, and "heldout" leaves out the
-        // guessable facts that "heldout_all" keeps.
+        // en: 30 facts in each of P36 and P19; those whose English cell is trained are asked with their relation's 3
+        // held-out and (at most) 8 training templates, those held out by language with all 11 (crosslingual).
+        // Object-first training templates are not asked of a causal LM, and "heldout" leaves out the guessable facts
+        // that "heldout_all" keeps.
         var en = EmbeddedBenchmark.Load(TrainingFixtures.BenchmarkDir, ["en"], ["P36", "P19"]).Facts["en"];
-        Assert.Equal(60 * 3, stored.Accuracy["en"].HeldoutAllQueries);
-        Assert.Equal(en.Count(f => !f.Guessable) * 3, stored.Accuracy["en"].HeldoutQueries);
+        var trained = en.Where(f => !f.HeldoutLanguage).ToList();
+        Assert.Equal(trained.Count * 3, stored.Accuracy["en"].HeldoutAllQueries);
+        Assert.Equal(trained.Count(f => !f.Guessable) * 3, stored.Accuracy["en"].HeldoutQueries);
         Assert.True(stored.Accuracy["en"].TrainQueries is > 0 and <= 60 * 8);
+        var cells = en.Where(f => f.HeldoutLanguage).ToList();
+        Assert.Equal(15, cells.Count);
+        Assert.True(stored.Accuracy["en"].Crosslingual["crosslingual_all_queries"] is > 0 and <= 15 * 11);
+        Assert.True(File.Exists(tmp.Sub("cells.jsonl")));
+        Assert.Equal(60, File.ReadLines(tmp.Sub("cells.jsonl")).Count(l => l.Contains("\"language\":\"en\"")));
         Assert.InRange(stored.Accuracy["en"].Baseline, 0, 0.2);
         Assert.Equal(report.CacheKey, stored.CacheKey);
         Assert.Equal(EmbeddedModel.DataHash(TrainingFixtures.BenchmarkDir), stored.DataHash);
@@ -105,7 +112,10 @@ public sealed class EmbeddedTrainingTests
         var heldout = benchmark.Templates["en"].Where(t => !t.IsTrain).Select(t => t.TemplateId).ToHashSet();
         Assert.Equal(3, heldout.Count);
         Assert.All(corpus.TrainStatements, s => Assert.DoesNotContain(s.TemplateId, heldout));
-        Assert.Equal(30 * 8, corpus.TrainStatements.Count());
-        Assert.Equal(60, corpus.Filler.Count); // 20% of all training sentences: 240 · 0.2 / 0.8
+        // The facts of English cells held out by language are stated in no template.
+        int cells = benchmark.Facts["en"].Count(f => !f.HeldoutLanguage);
+        Assert.Equal(23, cells);
+        Assert.Equal(cells * 8, corpus.TrainStatements.Count());
+        Assert.Equal(46, corpus.Filler.Count); // 20% of all training sentences: 184 · 0.2 / 0.8
     }
 }

@@ -18,7 +18,7 @@ public sealed class TokenizerCoverageTests(ITestOutputHelper output)
     private static (TrainingCorpus Corpus, ByteLevelBpe Bpe) Train(bool perCharacter)
     {
         var benchmark = EmbeddedBenchmark.Load(TrainingFixtures.BenchmarkDir);
-        var corpus = TrainingCorpus.Build(benchmark, Defaults.FillerFraction, Defaults.Seed);
+        var corpus = TrainingCorpus.Build(benchmark, Defaults.FillerFraction, Defaults.Seed, Defaults.Alignment);
         var bpe = new BpeTrainer { MaxMerges = EmbeddedTrainingScope.Full.MaxMerges }
             .Train(corpus.TokenizerWordCounts(perCharacter));
         return (corpus, bpe);
