@@ -80,7 +80,7 @@ public sealed class ModelSection : IReportSection
     {
         "train" => "train",
         "heldout" or "heldout_template" => "held-out template",
-        "heldout_language" => "held-out language",
+        "heldout-language" or "heldout_language" => "held-out language",
         _ => split,
     };
 }
