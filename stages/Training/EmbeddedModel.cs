@@ -93,7 +93,8 @@ public static class EmbeddedModel
                 $"{benchmark.Directory}: a training sentence is {longest} tokens long, " +
                 $"more than the model's {scope.MaxPositions} positions");
         progress?.Report(Message(string.Create(CultureInfo.InvariantCulture,
-            $"embedded model: {corpus.TrainStatements.Count()} fact sentences + {corpus.Filler.Count} filler in " +
+            $"embedded model: {corpus.TrainStatements.Count()} fact sentences + {corpus.Filler.Count} filler + " +
+            $"{corpus.Alignment.Switched.Count} code-switched + {corpus.Alignment.Lists.Count} name lists in " +
             $"{benchmark.Languages.Count} languages, {rows.Sum(r => r.Ids.Length)} tokens; " +
             $"tokenizer {bpe.Merges.Count} " +
             $"merges, vocabulary {bpe.VocabSize} ({clock.Elapsed.TotalSeconds:F1} s)")));
