@@ -9,7 +9,8 @@ namespace KnPipeline.Stages.Data;
 /// <list type="bullet">
 /// <item>templates: unknown_language, unknown_relation, template_missing_x/y, template_repeated_slot, bad_split,
 /// duplicate_template_id, duplicate_template;</item>
-/// <item>facts: unknown_language, unknown_relation, empty_subject, empty_object, no_templates, duplicate_fact_id.</item>
+/// <item>facts: unknown_language, unknown_relation, empty_subject, empty_object, bad_split, no_templates,
+/// duplicate_fact_id.</item>
 /// </list>
 /// </summary>
 public sealed class BenchmarkSource
@@ -81,6 +82,9 @@ public sealed class BenchmarkSource
                 (reason, detail) = (QuarantineReasons.EmptySubject, "the subject is empty");
             else if (obj.Length == 0)
                 (reason, detail) = (QuarantineReasons.EmptyObject, "the object is empty");
+            else if (!TemplateSplits.IsFactSplit(raw.Split))
+                (reason, detail) = (QuarantineReasons.BadSplit, $"split '{raw.Split}' is neither " +
+                    $"'{TemplateSplits.Train}' nor '{TemplateSplits.HeldoutLanguage}' (a fact's split)");
             else if (!_templatesByKey.ContainsKey((raw.Language, raw.Relation)))
                 (reason, detail) = (QuarantineReasons.NoTemplates,
                     $"relation '{raw.Relation}' has no valid template in language '{raw.Language}'");
@@ -89,10 +93,11 @@ public sealed class BenchmarkSource
                     $"fact_id '{raw.FactId}' appears earlier in language '{raw.Language}'");
             if (reason != null)
             {
-                quarantine.Add(new QuarantineRecord(raw.Source, raw.Line, raw.FactId, JsonLines.Stage, reason, detail!));
+                quarantine.Add(
+                    new QuarantineRecord(raw.Source, raw.Line, raw.FactId, JsonLines.Stage, reason, detail!));
                 continue;
             }
-            yield return new FactRecord(raw.FactId, raw.Relation, raw.Language, subject, obj, raw.Aliases);
+            yield return new FactRecord(raw.FactId, raw.Relation, raw.Language, subject, obj, raw.Aliases, raw.Split);
         }
     }
 
@@ -132,10 +137,12 @@ public sealed class BenchmarkSource
         if (y == 0)
             return (QuarantineReasons.TemplateMissingY, "the text has no [Y]");
         if (x > 1 || y > 1)
-            return (QuarantineReasons.TemplateRepeatedSlot, $"the text has [X] {x} times and [Y] {y} times; each must appear once");
-        if (!TemplateSplits.IsValid(t.Split))
-            return (QuarantineReasons.BadSplit,
-                $"split '{t.Split}' is neither '{TemplateSplits.Train}' nor '{TemplateSplits.Heldout}'");
+            return (QuarantineReasons.TemplateRepeatedSlot,
+                $"the text has [X] {x} times and [Y] {y} times; each must appear once");
+        if (!TemplateSplits.IsTemplateSplit(t.Split))
+            return (QuarantineReasons.BadSplit, $"split '{t.Split}' is neither '{TemplateSplits.Train}' nor " +
+                $"'{TemplateSplits.Heldout}' (a template's split; " +
+                $"'{TemplateSplits.HeldoutLanguage}' belongs to facts)");
         return null;
     }
 

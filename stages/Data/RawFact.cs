@@ -1,8 +1,11 @@
+using KnPipeline.Stages.Records;
+
 namespace KnPipeline.Stages.Data;
 
 /// <summary>
 /// A fact as a format reader found it, before the checks every format shares (<see cref="BenchmarkSource"/>):
-/// fields are present and typed, but may be empty, duplicated or of an unknown language.
+/// fields are present and typed, but may be empty, duplicated, of an unknown language or of an unknown split.
+/// Split is train when the format has none (only RML-LAMA's shape records it).
 /// </summary>
 public sealed record RawFact(
     string FactId,
@@ -12,4 +15,5 @@ public sealed record RawFact(
     string Object,
     IReadOnlyList<string> Aliases,
     string Source,
-    int Line);
+    int Line,
+    string Split = TemplateSplits.Train);

@@ -8,8 +8,10 @@ namespace KnPipeline.Stages.Data;
 /// <item><c>languages.jsonl</c> (required): <c>{"language", "name", "family", "script", "spaces": bool}</c>;</item>
 /// <item><c>relations.jsonl</c> (optional; when present, other relations are quarantined):
 /// <c>{"relation", "name", ...}</c>;</item>
-/// <item><c>facts/&lt;lang&gt;.jsonl</c>: <c>{"fact_id", "relation", "subject", "object", "aliases": [...]}</c>;</item>
-/// <item><c>templates/&lt;lang&gt;.jsonl</c>: <c>{"relation", "template_id", "text", "split": "train"|"heldout"}</c>.</item>
+/// <item><c>facts/&lt;lang&gt;.jsonl</c>: <c>{"fact_id", "relation", "subject", "object", "aliases": [...],
+/// "split": "train"|"heldout-language"}</c> (split optional, train when absent);</item>
+/// <item><c>templates/&lt;lang&gt;.jsonl</c>: <c>{"relation", "template_id", "text",
+/// "split": "train"|"heldout"}</c>.</item>
 /// </list>
 /// The language of a record is its file's name. Facts stream language by language, in file order.
 /// </summary>
@@ -28,9 +30,12 @@ public sealed class RmlLamaLoader : IBenchmarkLoader
     {
         if (!Matches(directory))
             throw new BenchmarkLayoutException(
-                $"{directory} is not an RML-LAMA folder: expected {LanguagesFile} and facts/<lang>.jsonl, templates/<lang>.jsonl");
+                $"{directory} is not an RML-LAMA folder: expected {LanguagesFile} and facts/<lang>.jsonl, " +
+                "templates/<lang>.jsonl");
         var languages = ReadLanguages(directory, quarantine);
-        var relations = File.Exists(Path.Combine(directory, RelationsFile)) ? ReadRelations(directory, quarantine) : null;
+        var relations = File.Exists(Path.Combine(directory, RelationsFile))
+            ? ReadRelations(directory, quarantine)
+            : null;
         return new BenchmarkSource(Format, directory, languages, relations,
             ReadTemplates(directory, quarantine), (q, _) => ReadFacts(directory, q), quarantine);
     }
@@ -46,7 +51,9 @@ public sealed class RmlLamaLoader : IBenchmarkLoader
             if (!LanguageCatalog.LooksLikeCode(code) || list.Any(l => l.Code == code))
             {
                 line.Reject(QuarantineReasons.BadDeclaration,
-                    list.Any(l => l.Code == code) ? $"language '{code}' is declared twice" : $"'{code}' is not a language code",
+                    list.Any(l => l.Code == code)
+                        ? $"language '{code}' is declared twice"
+                        : $"'{code}' is not a language code",
                     code);
                 continue;
             }
@@ -67,7 +74,9 @@ public sealed class RmlLamaLoader : IBenchmarkLoader
             {
                 if (relation.Trim().Length == 0 || !set.Add(relation))
                     line.Reject(QuarantineReasons.BadDeclaration,
-                        relation.Trim().Length == 0 ? "the relation is empty" : $"relation '{relation}' is declared twice",
+                        relation.Trim().Length == 0
+                            ? "the relation is empty"
+                            : $"relation '{relation}' is declared twice",
                         relation);
             }
         return set;
@@ -87,7 +96,8 @@ public sealed class RmlLamaLoader : IBenchmarkLoader
                     line.Reject(QuarantineReasons.MissingField, "field 'template_id' is empty");
                     continue;
                 }
-                if (line.TryString("relation", id, out string relation) && line.TryString("text", id, out string text) &&
+                if (line.TryString("relation", id, out string relation) &&
+                    line.TryString("text", id, out string text) &&
                     line.TryString("split", id, out string split))
                     yield return new RawTemplate(relation, language, id, text, split, source, line.Line);
             }
@@ -111,8 +121,9 @@ public sealed class RmlLamaLoader : IBenchmarkLoader
                 if (line.TryString("relation", id, out string relation) &&
                     line.TryString("subject", id, out string subject) &&
                     line.TryString("object", id, out string obj) &&
-                    line.TryStringList("aliases", id, out var aliases))
-                    yield return new RawFact(id, relation, language, subject, obj, aliases, source, line.Line);
+                    line.TryStringList("aliases", id, out var aliases) &&
+                    line.TryOptionalString("split", id, TemplateSplits.Train, out string split))
+                    yield return new RawFact(id, relation, language, subject, obj, aliases, source, line.Line, split);
             }
         }
     }

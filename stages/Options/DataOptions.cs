@@ -33,7 +33,10 @@ public sealed class DataOptions
     [Range(0, 1_000_000)]
     public int FactsPerRelation { get; set; } = 10;
 
-    /// <summary>Which templates the run expands: train, heldout or all (the same enum query expansion takes).</summary>
+    /// <summary>
+    /// Which queries the run expands, by their split: train, heldout, heldout-language or all (the same enum query
+    /// expansion takes). Train and heldout keep trained cells only; heldout-language keeps the cells never trained on.
+    /// </summary>
     public TemplateSplitFilter Split { get; set; } = TemplateSplitFilter.All;
 
     public IEnumerable<OptionError> Validate()

@@ -80,7 +80,7 @@ public sealed class QueryExpander(QueryExpansionOptions options)
             bool any = false;
             foreach (var template in templatesFor(fact.Language, fact.Relation))
             {
-                if (!InSplit(template.Split))
+                if (!InSplit(TemplateSplits.OfQuery(fact.Split, template.Split)))
                 {
                     Skipped.Add(SplitFiltered);
                     continue;
@@ -104,7 +104,8 @@ public sealed class QueryExpander(QueryExpansionOptions options)
 
     /// <summary>
     /// One query: [X] filled, [Y] kept; the causal prompt is the text before [Y] trimmed at the end (null when [Y]
-    /// precedes [X]). The template must hold each slot once (the loaders quarantine the others).
+    /// precedes [X]). The template must hold each slot once (the loaders quarantine the others). The split is
+    /// <see cref="TemplateSplits.OfQuery"/> of the fact's and the template's.
     /// </summary>
     public static QueryRecord MakeQuery(FactRecord fact, TemplateRecord template)
     {
@@ -121,8 +122,8 @@ public sealed class QueryExpander(QueryExpansionOptions options)
         int objectStart = subjectFirst ? y - TemplateRecord.SubjectSlot.Length + fact.Subject.Length : y;
         string? prompt = subjectFirst ? text[..objectStart].TrimEnd() : null;
         return new QueryRecord(QueryRecord.MakeId(fact.FactId, fact.Language, template.TemplateId), fact.FactId,
-            fact.Relation, fact.Language, template.TemplateId, template.Split, text, prompt, fact.Object, objectStart,
-            subjectFirst);
+            fact.Relation, fact.Language, template.TemplateId, TemplateSplits.OfQuery(fact.Split, template.Split), text,
+            prompt, fact.Object, objectStart, subjectFirst);
     }
 
     /// <summary>The language and relation filters, without counting (expansion counts what they drop).</summary>
@@ -145,10 +146,13 @@ public sealed class QueryExpander(QueryExpansionOptions options)
         return true;
     }
 
-    private bool InSplit(string split) => Options.Split switch
+    // Filters on the query's split, so train and heldout keep only trained cells: a language-held-out cell's
+    // training templates were never seen with that cell either.
+    private bool InSplit(string querySplit) => Options.Split switch
     {
-        TemplateSplitFilter.Train => split == TemplateSplits.Train,
-        TemplateSplitFilter.Heldout => split == TemplateSplits.Heldout,
+        TemplateSplitFilter.Train => querySplit == TemplateSplits.Train,
+        TemplateSplitFilter.Heldout => querySplit == TemplateSplits.Heldout,
+        TemplateSplitFilter.HeldoutLanguage => querySplit == TemplateSplits.HeldoutLanguage,
         _ => true,
     };
 

@@ -10,14 +10,20 @@ namespace KnPipeline.Stages.Records;
 /// <param name="Subject">The subject label that fills <c>[X]</c>.</param>
 /// <param name="Object">The gold object label (<c>[Y]</c>).</param>
 /// <param name="Aliases">Other accepted spellings of the object; empty when the benchmark has none.</param>
+/// <param name="Split">
+/// <see cref="TemplateSplits.Train"/>, or <see cref="TemplateSplits.HeldoutLanguage"/> for a cell the model is never
+/// trained on. Defaults to train: only the embedded benchmark records the field, and a fact no one held out is one a
+/// model may have seen.
+/// </param>
 public sealed record FactRecord(
     string FactId,
     string Relation,
     string Language,
     string Subject,
     string Object,
-    IReadOnlyList<string> Aliases)
+    IReadOnlyList<string> Aliases,
+    string Split = TemplateSplits.Train)
 {
     /// <summary>Version of this record's Parquet schema, written as <c>kn.schema_version</c>.</summary>
-    public const string SchemaVersion = "fact/1";
+    public const string SchemaVersion = "fact/2";
 }

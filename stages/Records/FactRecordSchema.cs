@@ -1,7 +1,8 @@
 namespace KnPipeline.Stages.Records;
 
 /// <summary>
-/// Parquet schema of <see cref="FactRecord"/>: fact_id, relation, language, subject, object, aliases.
+/// Parquet schema of <see cref="FactRecord"/>: fact_id, relation, language, subject, object, aliases, split.
+/// fact/1 parts (without split) still read, as train: no fact was held out by language before split existed.
 /// </summary>
 public static class FactRecordSchema
 {
@@ -13,5 +14,7 @@ public static class FactRecordSchema
             .String("subject", r => r.Subject, (r, v) => r with { Subject = v })
             .String("object", r => r.Object, (r, v) => r with { Object = v })
             .StringList("aliases", r => r.Aliases, (r, v) => r with { Aliases = v })
+            .String("split", r => r.Split, (r, v) => r with { Split = v })
+            .AlsoReads("fact/1")
             .Build();
 }

@@ -22,7 +22,10 @@ public static class QuarantineReasons
     public const string DuplicateTemplate = "duplicate_template";
     /// <summary>The same template_id twice in one language.</summary>
     public const string DuplicateTemplateId = "duplicate_template_id";
-    /// <summary>A split other than <c>train</c> or <c>heldout</c>.</summary>
+    /// <summary>
+    /// A template's split other than <c>train</c> or <c>heldout</c>, or a fact's other than <c>train</c> or
+    /// <c>heldout-language</c>.
+    /// </summary>
     public const string BadSplit = "bad_split";
     /// <summary>An empty (or whitespace-only) subject.</summary>
     public const string EmptySubject = "empty_subject";

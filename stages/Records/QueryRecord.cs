@@ -9,7 +9,9 @@ namespace KnPipeline.Stages.Records;
 /// <param name="Relation">Relation id.</param>
 /// <param name="Language">Language code.</param>
 /// <param name="TemplateId">The template's id.</param>
-/// <param name="Split">The template's split.</param>
+/// <param name="Split">
+/// <see cref="TemplateSplits.OfQuery"/>: <c>heldout-language</c> for a language-held-out cell, else the template's.
+/// </param>
 /// <param name="Text">The template with <c>[X]</c> filled by the subject and <c>[Y]</c> kept.</param>
 /// <param name="Prompt">
 /// For causal LMs: the text before <c>[Y]</c>, trimmed at the end. Null when the subject comes after the object.

@@ -10,7 +10,7 @@ namespace KnPipeline.Stages.Records;
 /// <param name="Relation">Relation id.</param>
 /// <param name="Language">Language code.</param>
 /// <param name="TemplateId">The template's id (version 2; parts of version 1 read it as empty).</param>
-/// <param name="Split">The template's split.</param>
+/// <param name="Split">The query's split (<see cref="QueryRecord.Split"/>).</param>
 /// <param name="ModelId">The model the ids belong to.</param>
 /// <param name="InputIds">Token ids fed to the model, with the model's special tokens.</param>
 /// <param name="TokenTypeIds">Segment ids for BERT-style models (all zero, one segment); empty for causal LMs.</param>

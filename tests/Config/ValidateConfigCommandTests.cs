@@ -66,6 +66,18 @@ public class ValidateConfigCommandTests
             "must be one of left, right, trapezoid, gauss-legendre, adaptive; got 'middle'");
 
     [Fact]
+    public async Task BadSplitIsRejectedWithTheHeldOutLanguageSpelling()
+    {
+        // Enum values are spelt with dashes (HeldoutLanguage → heldout-language); snake_case, as keys are
+        // spelt, is the likely slip.
+        await Rejected("data:\n  split: heldout_language\n", 2, "data.split",
+            "must be one of all, train, heldout, heldout-language; got 'heldout_language' " +
+            "(did you mean 'heldout-language'?)");
+        using var good = new TempConfig("data:\n  split: heldout-language\n");
+        Assert.Equal(ExitCodes.Ok, (await Run("validate-config", good.Path)).Code);
+    }
+
+    [Fact]
     public async Task BadIndentationIsBrokenYaml() =>
         await Rejected("attribution:\n  steps: 3\n rule: left\n", 3, "near 'attribution.rule'", "broken YAML");
 

@@ -75,17 +75,55 @@ public sealed class QueryExpanderTests
     }
 
     [Fact]
+    public void AQueryOfALanguageHeldOutCellTakesTheCellsSplitNotTheTemplates()
+    {
+        var cell = Dante with { Split = TemplateSplits.HeldoutLanguage };
+        foreach (string template in new[] { "train", "heldout" })
+            Assert.Equal("heldout-language", QueryExpander.MakeQuery(cell,
+                new TemplateRecord("P19", "en", "t1", "[X] was born in [Y] .", template)).Split);
+    }
+
+    [Fact]
+    public void TheSplitFilterSelectsByTheQuerysSplitSoTrainAndHeldoutKeepTrainedCellsOnly()
+    {
+        // en: f1 trained, f2 held out by language; two training templates and one held-out template each.
+        TemplateRecord[] templates =
+        [
+            new("P19", "en", "t1", "[X] was born in [Y] .", "train"),
+            new("P19", "en", "t2", "[X] is a native of [Y] .", "train"),
+            new("P19", "en", "t3", "[X] hails from [Y] .", "heldout"),
+        ];
+        FactRecord[] facts = [Dante, new("f2", "P19", "en", "Kant", "Königsberg", [], "heldout-language")];
+        IEnumerable<string> Ids(TemplateSplitFilter split, out QueryExpander e)
+        {
+            e = new QueryExpander(new QueryExpansionOptions { Split = split });
+            return e.Expand(facts, (_, _) => templates).Select(q => $"{q.QueryId} {q.Split}").ToList();
+        }
+        Assert.Equal(["f1|en|t1 train", "f1|en|t2 train"], Ids(TemplateSplitFilter.Train, out var train));
+        Assert.Equal(4, train.Skipped[QueryExpander.SplitFiltered]);
+        Assert.Equal(1, train.Skipped[QueryExpander.NoTemplatesInSplit]);
+        Assert.Equal(["f1|en|t3 heldout"], Ids(TemplateSplitFilter.Heldout, out _));
+        Assert.Equal(["f2|en|t1 heldout-language", "f2|en|t2 heldout-language", "f2|en|t3 heldout-language"],
+            Ids(TemplateSplitFilter.HeldoutLanguage, out var language));
+        Assert.Equal(3, language.Skipped[QueryExpander.SplitFiltered]);
+        Assert.Equal(1, language.Facts);
+        Assert.Equal(6, Ids(TemplateSplitFilter.All, out _).Count());
+    }
+
+    [Fact]
     public void LanguageAndRelationFiltersKeepOnlyWhatIsAsked()
     {
         using var b = RmlLamaFixture.Create();
         var source = new RmlLamaLoader().Open(b.Root, new QuarantineLog());
         var ja = new QueryExpander(new QueryExpansionOptions { Languages = ["ja"] });
-        Assert.Equal(["f1|ja|P19_ja_1", "f2|ja|P19_ja_1"], ja.Expand(source, NullQuarantine.Instance).Select(q => q.QueryId));
+        Assert.Equal(["f1|ja|P19_ja_1", "f2|ja|P19_ja_1"],
+            ja.Expand(source, NullQuarantine.Instance).Select(q => q.QueryId));
         Assert.Equal(6, ja.Skipped[QueryExpander.LanguageFiltered]);
         var p36 = new QueryExpander(new QueryExpansionOptions { Relations = ["P36"], ModelKind = ModelKind.Masked });
         Assert.Equal(3, p36.Expand(source, NullQuarantine.Instance).Count());
         var e = Assert.Throws<ArgumentException>(() =>
-            new QueryExpander(new QueryExpansionOptions { Languages = ["de"] }).Expand(source, NullQuarantine.Instance).ToList());
+            new QueryExpander(new QueryExpansionOptions { Languages = ["de"] })
+                .Expand(source, NullQuarantine.Instance).ToList());
         Assert.Contains("'de'", e.Message);
     }
 
@@ -94,7 +132,8 @@ public sealed class QueryExpanderTests
     {
         using var b = RmlLamaFixture.Create();
         var source = new RmlLamaLoader().Open(b.Root, new QuarantineLog());
-        var expander = new QueryExpander(new QueryExpansionOptions { FactsPerRelation = 1, Seed = 3, ModelKind = ModelKind.Masked });
+        var expander = new QueryExpander(
+            new QueryExpansionOptions { FactsPerRelation = 1, Seed = 3, ModelKind = ModelKind.Masked });
         var queries = expander.Expand(source, NullQuarantine.Instance).ToList();
         Assert.Single(queries.Where(q => q.Relation == "P19").Select(q => q.FactId).Distinct());
         Assert.Single(queries.Where(q => q.Relation == "P36").Select(q => q.FactId).Distinct());

@@ -108,7 +108,7 @@ public sealed class PartWriterTests : IDisposable
                          new PartMetadata("abc123", "", new Dictionary<string, string> { ["kn.model_id"] = "gpt2" })))
             await w.CompleteAsync();
         var meta = await PartReader.ReadMetadataAsync(path);
-        Assert.Equal("fact/1", meta["kn.schema_version"]);
+        Assert.Equal("fact/2", meta["kn.schema_version"]);
         Assert.Equal("abc123", meta["kn.manifest_hash"]);
         Assert.Equal("", meta["kn.neuron_definition"]);
         Assert.Equal("gpt2", meta["kn.model_id"]);
@@ -166,7 +166,7 @@ public sealed class PartWriterTests : IDisposable
             {
             }
         });
-        Assert.Contains("'fact/1'", e.Message);
+        Assert.Contains("'fact/2'", e.Message);
         Assert.Contains("'template/1'", e.Message);
         Assert.Contains("facts.parquet", e.Message);
     }

@@ -186,6 +186,17 @@ public class ReportTests : IDisposable
                 double.Parse(r["most_frequent_object_baseline"], CultureInfo.InvariantCulture));
         }
 
+        // Each query split is a group of its own in the Model table, a language-held-out cell's labelled as such
+        // (#13); the small run's sample has all three (each fact is held out in 2 of its 8 languages).
+        Assert.Equal(["heldout", "heldout-language", "train"], predictions.Select(p => p.Split).Distinct().Order());
+        string markdown = File.ReadAllText(Path.Combine(run, "report", "README.md"));
+        foreach (var (language, label) in predictions.Select(p => (p.Language, p.Split)).Distinct()
+                     .Select(c => (c.Language, c.Split switch
+                     {
+                         "heldout" => "held-out template", "heldout-language" => "held-out language", _ => "train",
+                     })))
+            Assert.Contains($"| {LanguageNames.WithCode(language)} | {label} |", markdown);
+
         var counts = Csv(run, "run_counts_per_language");
         Assert.Equal(PipelineFixture.Languages, counts.Select(r => r["language"]));
         foreach (var r in counts)

@@ -80,7 +80,7 @@ public sealed class ModelSection : IReportSection
     {
         "train" => "train",
         "heldout" or "heldout_template" => "held-out template",
-        "heldout-language" or "heldout_language" => "held-out language",
+        "heldout_language" or "heldout-language" => "held-out language",
         _ => split,
     };
 }
