@@ -82,6 +82,13 @@ public sealed class EmbeddedModelOptions
     /// </summary>
     public AlignmentText Alignment { get; set; } = AlignmentText.Both;
 
+    /// <summary>
+    /// With code-switching on: the chance, each time a training statement is presented, that one of its code-switched
+    /// variants (the subject named in another language) is presented instead.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double CodeSwitchRate { get; set; } = 0.25;
+
     [Range(0, int.MaxValue)]
     public int Seed { get; set; } = 1234;
 

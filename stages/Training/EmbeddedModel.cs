@@ -94,7 +94,7 @@ public static class EmbeddedModel
                 $"more than the model's {scope.MaxPositions} positions");
         progress?.Report(Message(string.Create(CultureInfo.InvariantCulture,
             $"embedded model: {corpus.TrainStatements.Count()} fact sentences + {corpus.Filler.Count} filler + " +
-            $"{corpus.Alignment.Switched.Count} code-switched + {corpus.Alignment.Lists.Count} name lists in " +
+            $"{corpus.Alignment.Lists.Count} name lists ({corpus.Alignment.VariantCount} code-switched variants) in " +
             $"{benchmark.Languages.Count} languages, {rows.Sum(r => r.Ids.Length)} tokens; " +
             $"tokenizer {bpe.Merges.Count} " +
             $"merges, vocabulary {bpe.VocabSize} ({clock.Elapsed.TotalSeconds:F1} s)")));

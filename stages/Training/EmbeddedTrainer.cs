@@ -83,6 +83,7 @@ public static class EmbeddedTrainer
         var random = new Random(o.Seed);
         // Its own generator, so that prompt noise leaves the batch order of a run without it unchanged.
         var noise = new Random(o.Seed ^ 0x4015e);
+        var switching = new Random(o.Seed ^ 0xc0de);
         int stepsPerEpoch = (rows.Count + o.BatchSize - 1) / o.BatchSize;
         int total = stepsPerEpoch * o.MaxEpochs;
         if (scope.MaxSteps is int cap)
@@ -109,8 +110,9 @@ public static class EmbeddedTrainer
                 double lr = LearningRate(step, total, warmup, o.LearningRate);
                 foreach (var g in optimizer.ParamGroups)
                     g.LearningRate = lr;
-                double loss = replicas.Step(optimizer, Noised(batch, o.PromptNoise, config.VocabSize, padId, noise),
-                    padId, o.ObjectWeight);
+                var presented = Noised(Switched(batch, o.CodeSwitchRate, switching), o.PromptNoise, config.VocabSize,
+                    padId, noise);
+                double loss = replicas.Step(optimizer, presented, padId, o.ObjectWeight);
                 step++;
                 inEpoch++;
                 lossSum += loss;
@@ -197,6 +199,24 @@ public static class EmbeddedTrainer
         var shuffled = batches.ToArray();
         random.Shuffle(shuffled);
         return [.. shuffled];
+    }
+
+    /// <summary>
+    /// The batch with each row that has code-switched variants replaced, with chance <paramref name="rate"/>, by one
+    /// of them (uniformly); drawn afresh each time a row is seen (<see cref="AlignmentCorpus"/>).
+    /// </summary>
+    internal static TrainingRow[] Switched(TrainingRow[] batch, double rate, Random random)
+    {
+        if (rate <= 0)
+            return batch;
+        var result = new TrainingRow[batch.Length];
+        for (int i = 0; i < batch.Length; i++)
+        {
+            var row = batch[i];
+            result[i] = row.Variants.Count > 0 && random.NextDouble() < rate
+                ? row.Variants[random.Next(row.Variants.Count)] : row;
+        }
+        return result;
     }
 
     /// <summary>

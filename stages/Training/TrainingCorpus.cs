@@ -91,9 +91,6 @@ public sealed class TrainingCorpus
         foreach (var s in TrainStatements)
             foreach (string w in s.TokenizerWords(perCharacter))
                 counts[w] = counts.GetValueOrDefault(w) + 1;
-        foreach (var s in Alignment.Switched)
-            foreach (string w in s.TokenizerWords(perCharacter))
-                counts[w] = counts.GetValueOrDefault(w) + 1;
         foreach (var f in Filler.Concat(Alignment.Lists))
             foreach (string w in ByteLevel.PreTokenize(f.Text, f.NameBoundaries.ToArray()))
                 counts[w] = counts.GetValueOrDefault(w) + 1;
@@ -111,15 +108,21 @@ public sealed class TrainingCorpus
         var rows = new List<TrainingRow>();
         int eos = bpe.EndOfTextId;
         int[] head = bos ? [eos] : [];
-        foreach (var s in TrainStatements.Concat(Alignment.Switched))
+        TrainingRow Row(FactStatement s)
         {
             int[] prompt = bpe.Encode(s.Prompt), obj = bpe.Encode(s.ObjectForm), rest = bpe.Encode(s.Rest);
-            rows.Add(new TrainingRow(s.Language, [.. head, .. prompt, .. obj, .. rest, eos], head.Length + prompt.Length,
+            return new TrainingRow(s.Language, [.. head, .. prompt, .. obj, .. rest, eos], head.Length + prompt.Length,
                 obj.Length)
             {
                 TemplatePositions = [.. TemplatePositions(bpe, s, prompt).Select(p => p + head.Length)],
-            });
+            };
         }
+        foreach (var s in TrainStatements)
+            rows.Add(Row(s) with
+            {
+                Variants = Alignment.Variants.TryGetValue((s.Language, s.FactId, s.TemplateId), out var v)
+                    ? [.. v.Select(Row)] : [],
+            });
         foreach (var f in Filler.Concat(Alignment.Lists))
             rows.Add(new TrainingRow(f.Language, [.. head, .. bpe.Encode(f.Text), eos], 0, 0));
         return rows;

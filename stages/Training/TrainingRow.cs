@@ -7,4 +7,8 @@ namespace KnPipeline.Stages.Training;
 public sealed record TrainingRow(string Language, int[] Ids, int ObjectStart, int ObjectLength)
 {
     public int[] TemplatePositions { get; init; } = [];
+
+    /// <summary>Code-switched variants of the sentence (its subject named in other languages), presented instead of
+    /// it at the code-switch rate.</summary>
+    public IReadOnlyList<TrainingRow> Variants { get; init; } = [];
 }
