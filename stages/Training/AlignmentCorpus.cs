@@ -10,12 +10,14 @@ namespace KnPipeline.Stages.Training;
 /// by " = " (<c>Frankreich = France = 法国 = …</c>), <see cref="ListsPerEntity"/> orders each. An entity is a fact's
 /// subject or object, identified by its names in all languages, so France as subject of six relations is one
 /// entity.</item>
-/// <item><b>Code-switched statements</b>: each training statement of a trained cell (f, A) has variants with f's
-/// subject named in each other language B ("The capital of Франция is Paris"); training presents a random variant
-/// instead of the statement at a rate (<see cref="Options.EmbeddedModelOptions.CodeSwitchRate"/>), drawn afresh each
-/// epoch, so over a training every name of the subject meets every wording without adding rows. A variant states
-/// (f, A), which is trained; B may be one of f's held-out languages, which is the point: it teaches that B's name
-/// denotes the entity whose facts A's statements teach.</item>
+/// <item><b>Code-switched statements</b>: for every trained cell (f, A), one of A's training templates of f's
+/// relation filled with f's subject named in another language B and A's object ("The capital of Франция is Paris"),
+/// template and B drawn from a seeded generator. It states (f, A), which is trained; B may be one of f's held-out
+/// languages, which is the point: it teaches that B's name denotes the entity whose facts A's statements
+/// teach.</item>
+/// <item><b>Code-switched variants</b> (only with <see cref="Options.EmbeddedModelOptions.CodeSwitchRate"/> above 0,
+/// an experiment): every training statement with f's subject named in each other language, presented instead of the
+/// statement at that rate, drawn afresh each epoch.</item>
 /// </list>
 /// Every line is checked against <see cref="HeldOutCells.StatedIn"/>; a line that would state a held-out cell by its
 /// names (a name inside another, or two languages sharing names) is dropped and counted in <see cref="Dropped"/>.
@@ -30,6 +32,9 @@ public sealed class AlignmentCorpus
 
     public IReadOnlyList<FillerText.Sentence> Lists { get; private init; } = [];
 
+    /// <summary>The code-switched statements: one per trained cell.</summary>
+    public IReadOnlyList<FactStatement> Switched { get; private init; } = [];
+
     /// <summary>Code-switched variants of a training statement, keyed by (language, fact id, template id).</summary>
     public IReadOnlyDictionary<(string Language, string FactId, string TemplateId), IReadOnlyList<FactStatement>>
         Variants { get; private init; } =
@@ -40,7 +45,7 @@ public sealed class AlignmentCorpus
     public int Dropped { get; private init; }
 
     public static AlignmentCorpus Build(EmbeddedBenchmark benchmark, HeldOutCells cells, AlignmentText kind,
-        int seed)
+        int seed, bool variants = false)
     {
         if (kind == AlignmentText.None)
             return new AlignmentCorpus();
@@ -59,8 +64,38 @@ public sealed class AlignmentCorpus
                     else
                         dropped++;
                 }
-        var variants = new Dictionary<(string, string, string), IReadOnlyList<FactStatement>>();
+        var switched = new List<FactStatement>();
         if (kind is AlignmentText.CodeSwitch or AlignmentText.Both)
+        {
+            var byId = benchmark.Languages.ToDictionary(l => l.Code,
+                l => benchmark.Facts[l.Code].ToDictionary(f => f.FactId, StringComparer.Ordinal));
+            foreach (var lang in benchmark.Languages)
+            {
+                var templates = benchmark.Templates[lang.Code].Where(t => t.IsTrain)
+                    .GroupBy(t => t.Relation).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+                foreach (var fact in benchmark.Facts[lang.Code].Where(f => !f.HeldoutLanguage))
+                {
+                    if (!templates.TryGetValue(fact.Relation, out var own))
+                        continue;
+                    var others = benchmark.Languages.Where(o => o.Code != lang.Code)
+                        .Select(o => byId[o.Code].GetValueOrDefault(fact.FactId)?.Subject)
+                        .Where(n => n is not null && n != fact.Subject).Distinct(StringComparer.Ordinal).ToArray();
+                    // Both draws happen whether or not the line is kept, so one dropped line does not reshuffle the
+                    // rest.
+                    var template = own[random.Next(own.Length)];
+                    int pick = random.Next(Math.Max(1, others.Length));
+                    if (others.Length == 0)
+                        continue;
+                    var s = FactStatement.Create(lang, fact with { Subject = others[pick]! }, template);
+                    if (cells.StatedIn(s.Text) is null && !cells.StatedByTemplate(fact.FactId, lang.Code))
+                        switched.Add(s);
+                    else
+                        dropped++;
+                }
+            }
+        }
+        var byKey = new Dictionary<(string, string, string), IReadOnlyList<FactStatement>>();
+        if (variants && kind is AlignmentText.CodeSwitch or AlignmentText.Both)
         {
             var byId = benchmark.Languages.ToDictionary(l => l.Code,
                 l => benchmark.Facts[l.Code].ToDictionary(f => f.FactId, StringComparer.Ordinal));
@@ -85,12 +120,12 @@ public sealed class AlignmentCorpus
                                 dropped++;
                         }
                         if (list.Count > 0)
-                            variants[(lang.Code, fact.FactId, template.TemplateId)] = list;
+                            byKey[(lang.Code, fact.FactId, template.TemplateId)] = list;
                     }
                 }
             }
         }
-        return new AlignmentCorpus { Lists = lists, Variants = variants, Dropped = dropped };
+        return new AlignmentCorpus { Lists = lists, Switched = switched, Variants = byKey, Dropped = dropped };
     }
 
     /// <summary>Every distinct entity (subjects and objects) as its names in the benchmark's language order.</summary>

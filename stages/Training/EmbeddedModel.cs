@@ -81,7 +81,8 @@ public static class EmbeddedModel
         var clock = Stopwatch.StartNew();
         string key = CacheKey(options, benchmarkDir, scope);
         var benchmark = EmbeddedBenchmark.Load(benchmarkDir, scope.Languages, scope.Relations);
-        var corpus = TrainingCorpus.Build(benchmark, options.FillerFraction, options.Seed, options.Alignment);
+        var corpus = TrainingCorpus.Build(benchmark, options.FillerFraction, options.Seed, options.Alignment,
+            options.CodeSwitchRate);
         var bpe = new BpeTrainer { MaxMerges = scope.MaxMerges }.Train(corpus.TokenizerWordCounts());
         var rows = corpus.Rows(bpe, options.Bos);
         if (rows.Count == 0)
@@ -94,7 +95,7 @@ public static class EmbeddedModel
                 $"more than the model's {scope.MaxPositions} positions");
         progress?.Report(Message(string.Create(CultureInfo.InvariantCulture,
             $"embedded model: {corpus.TrainStatements.Count()} fact sentences + {corpus.Filler.Count} filler + " +
-            $"{corpus.Alignment.Lists.Count} name lists ({corpus.Alignment.VariantCount} code-switched variants) in " +
+            $"{corpus.Alignment.Switched.Count} code-switched + {corpus.Alignment.Lists.Count} name lists in " +
             $"{benchmark.Languages.Count} languages, {rows.Sum(r => r.Ids.Length)} tokens; " +
             $"tokenizer {bpe.Merges.Count} " +
             $"merges, vocabulary {bpe.VocabSize} ({clock.Elapsed.TotalSeconds:F1} s)")));

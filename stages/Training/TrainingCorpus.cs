@@ -43,7 +43,7 @@ public sealed class TrainingCorpus
     public IEnumerable<FactStatement> TrainStatements => Statements.Where(s => s.IsTrain);
 
     public static TrainingCorpus Build(EmbeddedBenchmark benchmark, double fillerFraction, int seed,
-        AlignmentText alignment = AlignmentText.None)
+        AlignmentText alignment = AlignmentText.None, double codeSwitchRate = 0)
     {
         if (fillerFraction is < 0 or >= 1)
             throw new ArgumentOutOfRangeException(nameof(fillerFraction), fillerFraction, "must be in [0, 1)");
@@ -78,7 +78,7 @@ public sealed class TrainingCorpus
                 fillerCount, random, text => cells.StatedIn(text) is null));
         }
         return new TrainingCorpus(benchmark.Languages, statements, filler, cells,
-            AlignmentCorpus.Build(benchmark, cells, alignment, seed), withheld);
+            AlignmentCorpus.Build(benchmark, cells, alignment, seed, variants: codeSwitchRate > 0), withheld);
     }
 
     /// <summary>
@@ -89,6 +89,9 @@ public sealed class TrainingCorpus
     {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var s in TrainStatements)
+            foreach (string w in s.TokenizerWords(perCharacter))
+                counts[w] = counts.GetValueOrDefault(w) + 1;
+        foreach (var s in Alignment.Switched)
             foreach (string w in s.TokenizerWords(perCharacter))
                 counts[w] = counts.GetValueOrDefault(w) + 1;
         foreach (var f in Filler.Concat(Alignment.Lists))
@@ -123,6 +126,8 @@ public sealed class TrainingCorpus
                 Variants = Alignment.Variants.TryGetValue((s.Language, s.FactId, s.TemplateId), out var v)
                     ? [.. v.Select(Row)] : [],
             });
+        foreach (var s in Alignment.Switched)
+            rows.Add(Row(s));
         foreach (var f in Filler.Concat(Alignment.Lists))
             rows.Add(new TrainingRow(f.Language, [.. head, .. bpe.Encode(f.Text), eos], 0, 0));
         return rows;

@@ -52,6 +52,7 @@ internal static class TrainingDetails
                 ["heldout_language_cells"] = corpus.Cells.Cells.Count,
                 ["withheld_statements"] = corpus.Withheld,
                 ["alignment_lists"] = corpus.Alignment.Lists.Count,
+                ["code_switched"] = corpus.Alignment.Switched.Count,
                 ["code_switched_variants"] = corpus.Alignment.VariantCount,
                 ["alignment_dropped"] = corpus.Alignment.Dropped,
             },

@@ -57,7 +57,7 @@ public sealed class HeldOutCellsTests
     [InlineData(AlignmentText.None)]
     public void NoTrainingLineStatesAHeldOutCell(AlignmentText alignment)
     {
-        var corpus = TrainingCorpus.Build(Benchmark, 0.2, 1234, alignment);
+        var corpus = TrainingCorpus.Build(Benchmark, 0.2, 1234, alignment, codeSwitchRate: 0.25);
         var cells = corpus.Cells;
         Assert.Equal(0, corpus.Withheld); // the data's rule chose only cells no trained statement names
         var bpe = new BpeTrainer().Train(corpus.TokenizerWordCounts());
@@ -72,17 +72,23 @@ public sealed class HeldOutCellsTests
         }
         // By template: no statement in a held-out cell's language wording of its fact, whatever the names.
         var variants = corpus.Alignment.Variants.Values.SelectMany(v => v).ToList();
-        foreach (var s in corpus.TrainStatements.Concat(variants))
+        foreach (var s in corpus.TrainStatements.Concat(corpus.Alignment.Switched).Concat(variants))
             Assert.False(cells.StatedByTemplate(s.FactId, s.Language), $"{s.FactId} in {s.Language}: '{s.Text}'");
-        Assert.Equal(corpus.TrainStatements.Count() + corpus.Filler.Count + corpus.Alignment.Lists.Count, rows.Count);
+        Assert.Equal(corpus.TrainStatements.Count() + corpus.Alignment.Switched.Count + corpus.Filler.Count +
+                     corpus.Alignment.Lists.Count, rows.Count);
         if (alignment == AlignmentText.None)
+        {
             Assert.Empty(variants);
+            Assert.Empty(corpus.Alignment.Switched);
+        }
         else
         {
             // Variants name held-out cells' subjects in a trained language's wording: the link the alignment text
             // exists for.
             var heldSubjects = cells.Cells.Select(c => c.Subject).ToHashSet();
             Assert.Contains(variants, s => heldSubjects.Contains(s.Text[s.SubjectStart..s.SubjectEnd]));
+            Assert.Contains(corpus.Alignment.Switched,
+                s => heldSubjects.Contains(s.Text[s.SubjectStart..s.SubjectEnd]));
             Assert.True(corpus.Alignment.Lists.Count > 400, $"{corpus.Alignment.Lists.Count} name lists");
         }
     }

@@ -53,8 +53,12 @@ public sealed class KnowledgeNeuronsSection : IReportSection
                 data.Add(l, langs[s], n);
                 values[l, s] = n;
             }
+        long total = found.Values.Sum();
+        string shares = string.Join(", ", Enumerable.Range(0, layers).Select(l =>
+            $"layer {l} {100.0 * found.Where(kv => kv.Key.Item2 == l).Sum(kv => kv.Value) / total:F1}%"));
         w.Figure("kn_per_layer", "Coarse knowledge neurons per layer and language, summed over the language's " +
-                 "localized queries (a neuron counts once per query that selects it).", data, path =>
+                 "localized queries (a neuron counts once per query that selects it), under the " +
+                 $"`{ctx.Config("attribution.baseline")}` baseline; all languages: {shares}.", data, path =>
             Plots.GroupedBars(path, "Coarse knowledge neurons per layer", "layer", "coarse KNs (summed over queries)",
                 Enumerable.Range(0, layers).Select(l => $"layer {l}").ToArray(),
                 langs.Select(LanguageNames.Of).ToArray(), values,
