@@ -58,6 +58,7 @@ public class AdaptivePathTests
         Assert.True(path.Done);
         Assert.False(path.Met);
         Assert.Equal(17, path.Points);                     // 5 + 2 bisections; a third would pass 17
+        Assert.False(path.Stagnated);
         Assert.True(double.IsFinite(path.Integral));
         var capped = AdaptivePath.Integrate(Step(3000), tolerance: 0.001, maxSteps: 20);
         Assert.Equal(17, capped.Points);                   // never more than max_steps, even by part of a bisection
@@ -78,6 +79,46 @@ public class AdaptivePathTests
     }
 
     [Fact]
+    public void AGapThatRefiningDoesNotMoveStopsAtItsSizeOfFloat32Error()
+    {
+        // A step of height 1e-3 on F ≈ 0.99 whose F(b) comes 4e-5 (4 noise floors, 4% of F(a) − F(b)) off the value
+        // the gradients integrate to, as the softmax of float32 logits does: once the step is resolved, the gap is
+        // that error and no bisection moves it.
+        var step = Step(60);
+        (double F, double G) Clean(double a) => (0.99 + 1e-3 * step(a).F, 1e-3 * step(a).G);
+        var clean = AdaptivePath.Integrate(Clean, 0.01, 64);
+        var (path, gaps) = Run(a => a == 0 ? (Clean(0).F + 4e-5, Clean(0).G) : Clean(a), 0.01, 64);
+        Assert.True(clean.Met);
+        Assert.True(path.Stagnated);
+        Assert.False(path.Met);
+        Assert.False(path.AtNoiseFloor);
+        // The error sits at α = 0, so each round also bisects the first panel; without the stop those bisections
+        // would go on to max_steps (59 points). The round to 41 points resolved the rest of the step, moving the gap
+        // by 7% at 4 floors, and the path stopped there.
+        Assert.Equal(41, path.Points);
+        Assert.True(path.Points > clean.Points);
+        Assert.True(Math.Abs(gaps[^1] - gaps[^2]) < 0.1 * Math.Abs(gaps[^2]));
+        Assert.Equal(4e-5, path.Gap, 6);
+        // The integral is as good as the clean path's: stopping threw no accuracy away.
+        double delta = Clean(1).F - Clean(0).F;
+        Assert.True(Math.Abs(path.Integral - delta) <= 0.01 * Math.Abs(delta));
+    }
+
+    [Fact]
+    public void ASteepPathWhoseGapStallsFarAboveTheFloorIsRefinedToTheTolerance()
+    {
+        // A step narrower than the first nodes: the first two rounds miss it and barely move the gap, which is most of
+        // F(a) − F(b), far above float32 error, so refining goes on until the nodes resolve the step.
+        var (path, gaps) = Run(Step(1000), 0.01, 64);
+        Assert.True(Math.Abs(gaps[1] - gaps[0]) < 0.1 * Math.Abs(gaps[0]));
+        Assert.True(Math.Abs(gaps[2] - gaps[1]) < 0.1 * Math.Abs(gaps[1]));
+        Assert.True(Math.Abs(gaps[2]) > 0.9 * Math.Abs(Step(1000)(1).F - Step(1000)(0).F));
+        Assert.True(path.Met);
+        Assert.False(path.Stagnated);
+        Assert.Equal(53, path.Points);
+    }
+
+    [Fact]
     public void ANonFinitePathStopsAtOnceUnmet()
     {
         var path = AdaptivePath.Integrate(a => (a, a > 0.6 ? double.NaN : 1), tolerance: 0.01, maxSteps: 64);
@@ -94,6 +135,21 @@ public class AdaptivePathTests
         AdaptivePath.Integrate(x => { a.Add(x); return Step(200)(x); }, 0.005, 200);
         AdaptivePath.Integrate(x => { b.Add(x); return Step(200)(x); }, 0.005, 200);
         Assert.Equal(a, b);
+    }
+
+    // Integrate, keeping the gap after every round (the first panel's, then each bisection round's).
+    private static (AdaptivePath Path, List<double> Gaps) Run(
+        Func<double, (double F, double G)> f, double tolerance, int maxSteps)
+    {
+        var path = new AdaptivePath([1f], f(1).F, tolerance, maxSteps);
+        var gaps = new List<double>();
+        while (!path.Done)
+        {
+            var values = path.Pending.Select(f).ToList();
+            path.Accept(values.Select(v => v.F).ToList(), values.Select(v => new[] { (float)v.G }).ToList());
+            gaps.Add(path.Gap);
+        }
+        return (path, gaps);
     }
 
     // The composite rule on p equal Lobatto panels, for comparison.
