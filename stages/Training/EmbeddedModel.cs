@@ -21,7 +21,7 @@ namespace KnPipeline.Stages.Training;
 public static class EmbeddedModel
 {
     /// <summary>Bump when the tokenizer, corpus or training code changes what a given configuration produces.</summary>
-    public const string CodeVersion = "embedded-gpt2/3";
+    public const string CodeVersion = "embedded-gpt2/4";
 
     public const int KeyLength = 16;
 

@@ -153,7 +153,7 @@ public class ConfigLoaderTests
     public void NullIsAllowedOnlyWhereTheOptionIsNullable()
     {
         Assert.Null(ConfigLoader.Parse("run:\n  id: ~\n", "n.yaml").Run.Id);
-        Assert.Equal(4, ConfigLoader.Parse("embedded_model:\n", "n.yaml").EmbeddedModel.Layers);
+        Assert.Equal(6, ConfigLoader.Parse("embedded_model:\n", "n.yaml").EmbeddedModel.Layers);
         var e = Assert.Throws<ConfigException>(() =>
             ConfigLoader.Parse("run:\n  seed: null\n  runs_dir: ''\n", "n.yaml"));
         Assert.Equal("n.yaml:2:9: run.seed: must not be null (leave the key out to keep the default)",
