@@ -65,67 +65,60 @@ public sealed class AlignmentCorpus
                         dropped++;
                 }
         var switched = new List<FactStatement>();
+        var byKey = new Dictionary<(string, string, string), IReadOnlyList<FactStatement>>();
+        bool Keep(FactStatement s) =>
+            cells.StatedIn(s.Text) is null && !cells.StatedByTemplate(s.FactId, s.Language);
         if (kind is AlignmentText.CodeSwitch or AlignmentText.Both)
-        {
-            var byId = benchmark.Languages.ToDictionary(l => l.Code,
-                l => benchmark.Facts[l.Code].ToDictionary(f => f.FactId, StringComparer.Ordinal));
-            foreach (var lang in benchmark.Languages)
+            foreach (var (lang, fact, own, others) in TrainedCells(benchmark))
             {
-                var templates = benchmark.Templates[lang.Code].Where(t => t.IsTrain)
-                    .GroupBy(t => t.Relation).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
-                foreach (var fact in benchmark.Facts[lang.Code].Where(f => !f.HeldoutLanguage))
+                // Both draws happen whether or not the line is kept, so one dropped line does not reshuffle the rest.
+                var template = own[random.Next(own.Length)];
+                int pick = random.Next(Math.Max(1, others.Length));
+                if (others.Length > 0)
                 {
-                    if (!templates.TryGetValue(fact.Relation, out var own))
-                        continue;
-                    var others = benchmark.Languages.Where(o => o.Code != lang.Code)
-                        .Select(o => byId[o.Code].GetValueOrDefault(fact.FactId)?.Subject)
-                        .Where(n => n is not null && n != fact.Subject).Distinct(StringComparer.Ordinal).ToArray();
-                    // Both draws happen whether or not the line is kept, so one dropped line does not reshuffle the
-                    // rest.
-                    var template = own[random.Next(own.Length)];
-                    int pick = random.Next(Math.Max(1, others.Length));
-                    if (others.Length == 0)
-                        continue;
-                    var s = FactStatement.Create(lang, fact with { Subject = others[pick]! }, template);
-                    if (cells.StatedIn(s.Text) is null && !cells.StatedByTemplate(fact.FactId, lang.Code))
+                    var s = FactStatement.Create(lang, fact with { Subject = others[pick] }, template);
+                    if (Keep(s))
                         switched.Add(s);
                     else
                         dropped++;
                 }
-            }
-        }
-        var byKey = new Dictionary<(string, string, string), IReadOnlyList<FactStatement>>();
-        if (variants && kind is AlignmentText.CodeSwitch or AlignmentText.Both)
-        {
-            var byId = benchmark.Languages.ToDictionary(l => l.Code,
-                l => benchmark.Facts[l.Code].ToDictionary(f => f.FactId, StringComparer.Ordinal));
-            foreach (var lang in benchmark.Languages)
-            {
-                var templates = benchmark.Templates[lang.Code].Where(t => t.IsTrain)
-                    .GroupBy(t => t.Relation).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
-                foreach (var fact in benchmark.Facts[lang.Code].Where(f => !f.HeldoutLanguage))
+                if (!variants)
+                    continue;
+                foreach (var t in own)
                 {
-                    var names = benchmark.Languages.Where(o => o.Code != lang.Code)
-                        .Select(o => byId[o.Code].GetValueOrDefault(fact.FactId)?.Subject)
-                        .OfType<string>().Where(n => n != fact.Subject).Distinct(StringComparer.Ordinal).ToArray();
-                    foreach (var template in templates.GetValueOrDefault(fact.Relation) ?? [])
-                    {
-                        var list = new List<FactStatement>();
-                        foreach (string name in names)
-                        {
-                            var s = FactStatement.Create(lang, fact with { Subject = name }, template);
-                            if (cells.StatedIn(s.Text) is null && !cells.StatedByTemplate(fact.FactId, lang.Code))
-                                list.Add(s);
-                            else
-                                dropped++;
-                        }
-                        if (list.Count > 0)
-                            byKey[(lang.Code, fact.FactId, template.TemplateId)] = list;
-                    }
+                    var list = others.Select(name => FactStatement.Create(lang, fact with { Subject = name }, t))
+                        .ToList();
+                    dropped += list.RemoveAll(v => !Keep(v));
+                    if (list.Count > 0)
+                        byKey[(lang.Code, fact.FactId, t.TemplateId)] = list;
                 }
             }
-        }
         return new AlignmentCorpus { Lists = lists, Switched = switched, Variants = byKey, Dropped = dropped };
+    }
+
+    /// <summary>
+    /// Every trained cell whose relation has training templates in its language, in benchmark order, with those
+    /// templates and the subject's distinct names in the other languages (its own name left out).
+    /// </summary>
+    private static IEnumerable<(EmbeddedBenchmark.Language Lang, EmbeddedBenchmark.Fact Fact,
+        EmbeddedBenchmark.Template[] Templates, string[] OtherNames)> TrainedCells(EmbeddedBenchmark benchmark)
+    {
+        var byId = benchmark.Languages.ToDictionary(l => l.Code,
+            l => benchmark.Facts[l.Code].ToDictionary(f => f.FactId, StringComparer.Ordinal));
+        foreach (var lang in benchmark.Languages)
+        {
+            var templates = benchmark.Templates[lang.Code].Where(t => t.IsTrain)
+                .GroupBy(t => t.Relation).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+            foreach (var fact in benchmark.Facts[lang.Code].Where(f => !f.HeldoutLanguage))
+            {
+                if (!templates.TryGetValue(fact.Relation, out var own))
+                    continue;
+                var others = benchmark.Languages.Where(o => o.Code != lang.Code)
+                    .Select(o => byId[o.Code].GetValueOrDefault(fact.FactId)?.Subject)
+                    .OfType<string>().Where(n => n != fact.Subject).Distinct(StringComparer.Ordinal).ToArray();
+                yield return (lang, fact, own, others);
+            }
+        }
     }
 
     /// <summary>Every distinct entity (subjects and objects) as its names in the benchmark's language order.</summary>
