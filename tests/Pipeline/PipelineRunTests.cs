@@ -307,6 +307,9 @@ public class PipelineRunTests : IDisposable
             ("model:\n  path: [a, b]\n", "model.path"),
             ("run:\n  seed: 1\n  seed: 2\n", "run.seed"),
             ("attribution:\n  nested:\n    deeper: 1\n", "attribution.nested"),
+            ("attribution:\n  baseline: amig\n", "attribution.methods"),
+            ("attribution:\n  methods: [dai, dai]\n", "attribution.methods[1]"),
+            ("attribution:\n  methods: [zero]\n", "attribution.methods[0]"),
         };
         foreach (var (yaml, key) in variants)
         {
