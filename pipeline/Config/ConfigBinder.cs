@@ -38,7 +38,8 @@ internal sealed class ConfigBinder(
             var prop = OptionsSchema.Find(target.GetType(), parts[i]);
             if (prop == null)
             {
-                Error(value, keyPath, UnknownKey(target.GetType(), prefix, parts[i]));
+                Error(value, keyPath, RetiredKeys.Message(keyPath, value)
+                                      ?? UnknownKey(target.GetType(), prefix, parts[i]));
                 return;
             }
             if (i == parts.Length - 1)
@@ -75,7 +76,8 @@ internal sealed class ConfigBinder(
             seen[key.Value] = key;
             var prop = OptionsSchema.Find(target.GetType(), key.Value);
             if (prop == null)
-                Error(key, keyPath, UnknownKey(target.GetType(), path, key.Value));
+                Error(key, keyPath,
+                    RetiredKeys.Message(keyPath, value) ?? UnknownKey(target.GetType(), path, key.Value));
             else
                 BindProperty(prop, target, value, keyPath);
         }

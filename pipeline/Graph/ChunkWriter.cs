@@ -16,10 +16,20 @@ public sealed class ChunkWriter(RunFolder run, PartMetadata metadata, int rowGro
         var expanded = result.Expanded;
         string chunkKey = expanded.Chunk.Key;
         var parts = await WritePartsAsync(chunkKey, result.Tables, ct);
+        // Counted over the first method, so queries_attributed and the gap median mean what they meant with one
+        // method; the other methods' gaps are kept beside it.
+        var byMethod = result.Attributions.ToLookup(a => a.Method);
+        string first = result.Methods.Count > 0 ? result.Methods[0] : "";
+        var attributed = result.Methods.Count > 0 ? byMethod[first].ToList() : result.Attributions.ToList();
         var marker = new ChunkMarker(chunkKey, expanded.Chunk.FactIds.ToArray(), expanded.Queries.Count,
-            result.Chunk.Tokenized.Count, result.Attributions.Count, result.Quarantined.Count, parts)
+            result.Chunk.Tokenized.Count, attributed.Count, result.Quarantined.Count, parts)
         {
-            GapSketch = QuantileSketch.Of(result.Attributions.SelectMany(a => a.LayerGap)),
+            GapSketch = QuantileSketch.Of(attributed.SelectMany(a => a.LayerGap)),
+            Methods = result.Methods.Count > 0 ? result.Methods.ToArray() : null,
+            OtherGapSketches = result.Methods.Count > 1
+                ? new SortedDictionary<string, QuantileSketch>(result.Methods.Skip(1).ToDictionary(m => m,
+                    m => QuantileSketch.Of(byMethod[m].SelectMany(a => a.LayerGap))), StringComparer.Ordinal)
+                : null,
             Skipped = expanded.Skipped,
             NotLocalized = result.NotLocalized,
             TokenStats = result.Chunk.TokenStats.ToArray(),

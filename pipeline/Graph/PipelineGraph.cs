@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Tasks.Dataflow;
 using KnPipeline.Runs;
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Options;
 using KnPipeline.Stages.QueryExpansion;
 using KnPipeline.Stages.Records;
 using KnPipeline.Stages.Tokenization;
@@ -107,8 +108,10 @@ public sealed class PipelineGraph(
             _lastEnd = Stopwatch.GetTimestamp();
             double s = Stopwatch.GetElapsedTime(start, _lastEnd).TotalSeconds;
             _deviceCompute += s;
-            progress.QueriesAttributed(attributed.Count);
-            Interlocked.Add(ref _queriesAttributed, attributed.Count);
+            // Queries, not (query, method) records: queries/s keeps its meaning whatever the number of methods.
+            int localized = b.Queries.Count - notLocalized;
+            progress.QueriesAttributed(localized);
+            Interlocked.Add(ref _queriesAttributed, localized);
             if (b.IsLast)
                 progress.FactsDone(2, b.Chunk.Expanded.Chunk.FactIds.Count);
             return new BatchResult(b, attributed, notLocalized, s) { Predictions = predictions };
@@ -117,6 +120,7 @@ public sealed class PipelineGraph(
             BoundedCapacity = 2, MaxDegreeOfParallelism = 1, TaskScheduler = deviceThread, CancellationToken = ct,
         });
 
+        var methods = device.Methods.Select(m => OptionNames.Of(m)).ToList();
         var attributions = new List<AttributionRecord>();
         var knSets = new List<KnSetRecord>();
         var predictions = new List<PredictionRecord>();
@@ -139,7 +143,7 @@ public sealed class PipelineGraph(
             var chunk = r.Batch.Chunk;
             var marker = await writer.WriteAsync(
                 new ChunkResult(chunk, attributions.ToList(), knSets.ToList(), pendingNotLocalized)
-                    { Predictions = predictions.ToList() }, ct);
+                    { Predictions = predictions.ToList(), Methods = methods }, ct);
             attributions.Clear();
             knSets.Clear();
             predictions.Clear();

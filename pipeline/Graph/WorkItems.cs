@@ -19,10 +19,9 @@ public sealed record TokenizedChunk(ExpandedChunk Expanded, IReadOnlyList<Tokeni
 public sealed record DeviceBatch(TokenizedChunk Chunk, int Index, IReadOnlyList<TokenizedQueryRecord> Queries,
     bool IsLast);
 
-/// <summary>What the device computed for a batch: the attributions of the localized queries, and how many were
-/// not localized.</summary>
-public sealed record BatchResult(DeviceBatch Batch,
-    IReadOnlyList<(TokenizedQueryRecord Query, QueryAttribution Result)> Attributed, int NotLocalized,
+/// <summary>What the device computed for a batch: the attributions of the localized queries under every method, and
+/// how many queries were not localized.</summary>
+public sealed record BatchResult(DeviceBatch Batch, IReadOnlyList<MethodAttribution> Attributed, int NotLocalized,
     double ComputeSeconds)
 {
     /// <summary>Every query's prediction, localized or not.</summary>
@@ -39,6 +38,10 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
     public ExpandedChunk Expanded => Chunk.Expanded;
 
     public IReadOnlyList<PredictionRecord> Predictions { get; init; } = [];
+
+    /// <summary>The run's methods, in the config's order: the first one's records are what the marker counts as the
+    /// chunk's attributed queries and completeness gaps (the summary's unsuffixed keys).</summary>
+    public IReadOnlyList<string> Methods { get; init; } = [];
 
     public IReadOnlyList<QuarantineRecord> Quarantined { get; } = [.. Chunk.Expanded.Quarantined, .. Chunk.Quarantined];
 

@@ -25,14 +25,15 @@ public static class GraphPhase
         var expander = new QueryExpander(plan.Filter);
         var tokenizer = new QueryTokenizer(loaded.Tokenizer!, inputs.ModelId, inputs.Kind,
             QueryTokenizer.SpacesOf(inputs.Source));
-        var baselines = BaselineProviders.For(c.Attribution.Baseline, loaded,
+        // One provider per method; the dataset mean is computed (or read back) only when a method needs it.
+        var methods = c.Attribution.Methods.Select(m => (m, BaselineProviders.For(m, loaded,
             c.Attribution.Layers.Count > 0 ? c.Attribution.Layers : null,
-            () => DatasetMean(run, inputs, plan, tokenizer));
+            () => DatasetMean(run, inputs, plan, tokenizer)))).ToList();
         using var stage = new AttributionStage(loaded.Model, c.Attribution,
             c.Attribution.Target == AttributionTarget.AllTokens,
             c.Attribution.Localize == LocalizeMode.Correct, loaded.PadId, c.Attribution.BatchRows,
             new KnSelectionStage(c.Attribution.KnThreshold, c.Attribution.TopK, c.Attribution.KeepFull,
-                loaded.Model.FfnWidth), baselines, id => loaded.Tokenizer!.Decode([id]));
+                loaded.Model.FfnWidth), methods, id => loaded.Tokenizer!.Decode([id]));
         var packer = new BatchPacker(c.Attribution.BatchRows, c.Attribution.BatchTokens);
         var writer = new ChunkWriter(run, metadata, c.Pipeline.RowGroupRows);
         int parallelism = c.Pipeline.TokenizeParallelism > 0

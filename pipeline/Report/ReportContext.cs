@@ -20,8 +20,9 @@ public sealed class ReportContext : IDisposable
         string summary = Path.Combine(run.Path, "summary.json");
         RunSummary = File.Exists(summary) ? JsonNode.Parse(File.ReadAllText(summary))!.AsObject() : null;
         Totals = RunTotals.FromFolder(run);
-        Markers = ChunkMarker.ReadAll(run).Select(m => m with { GapSketch = null, Gaps = null }).ToList();
-        Tables = new RunTables(run, tables);
+        Markers = ChunkMarker.ReadAll(run)
+            .Select(m => m with { GapSketch = null, Gaps = null, OtherGapSketches = null }).ToList();
+        Tables = new RunTables(run, tables, Config("attribution.methods")?.AsArray().FirstOrDefault()?.ToString());
     }
 
     public RunFolder Run { get; }
@@ -48,6 +49,20 @@ public sealed class ReportContext : IDisposable
     }
 
     public string? Definition(string key) => Manifest["definitions"]?[key]?.ToString();
+
+    /// <summary>
+    /// How a figure over <c>attributions</c> or <c>kn_sets</c> names what it shows: the first method when the run
+    /// has several (the tables' views keep its rows), else the one baseline of a run older than methods.
+    /// </summary>
+    public string MethodText()
+    {
+        if (Config("attribution.methods") is JsonArray { Count: > 0 } methods)
+            return methods.Count == 1
+                ? $"method `{methods[0]}`"
+                : $"method `{methods[0]}`, the first of the run's methods ({string.Join(", ", methods)}; the " +
+                  "others are in the tables' `method` column)";
+        return $"baseline `{Config("attribution.baseline")}`";
+    }
 
     public void Dispose() => Tables.Dispose();
 }

@@ -13,8 +13,18 @@ namespace KnPipeline.Runs;
 public sealed record ChunkMarker(string Chunk, string[] Facts, int Queries, int Tokenized, int Attributed,
     int Quarantined, string[] Parts)
 {
-    /// <summary>The chunk's |completeness gaps|, one per attributed (query, layer), as a mergeable sketch.</summary>
+    /// <summary>The chunk's |completeness gaps|, one per attributed (query, layer) under the run's first method, as a
+    /// mergeable sketch.</summary>
     public QuantileSketch? GapSketch { get; init; }
+
+    /// <summary>The run's methods (<c>attribution.methods</c>) in order; null in markers older than methods. The
+    /// first one's records are what <see cref="Attributed"/> and <see cref="GapSketch"/> count.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string[]? Methods { get; init; }
+
+    /// <summary>The gap sketch of each method after the first, by method name.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SortedDictionary<string, QuantileSketch>? OtherGapSketches { get; init; }
 
     /// <summary>The raw gaps, as markers written before <see cref="GapSketch"/> existed hold them (read, never
     /// written).</summary>

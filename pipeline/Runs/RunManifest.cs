@@ -97,7 +97,14 @@ public static class RunManifest
             ? $"adaptive: 5-point Gauss-Lobatto panels bisected per (query, layer) until |gap| / |F(a) - F(b)| <= " +
               $"{c.Attribution.Tolerance}, at most {c.Attribution.MaxSteps} points"
             : $"{OptionNames.Of(c.Attribution.Rule)}, m = {c.Attribution.Steps}",
-        ["baseline"] = OptionNames.Of(c.Attribution.Baseline),
+        ["methods"] = string.Join("; ", c.Attribution.Methods.Select(m => m switch
+        {
+            AttributionMethod.Dai => "dai: IG from the zero baseline",
+            AttributionMethod.Amig => "amig: IG from AMIG's baseline, the mean activation over copies of the prompt " +
+                                      "with one token replaced by [MASK] or end-of-text; attr uses (a - b), where " +
+                                      "AMIG's code uses a",
+            _ => $"{OptionNames.Of(m)}: IG from the mean activation over the language's queries",
+        })) + "; the first is the main method (summary counters, report figures)",
         ["completeness_gap"] = "sum_i attr_i - (F(a) - F(b)), per query and layer",
         ["coarse_kn"] = $"attr > {c.Attribution.KnThreshold} * max over all layers and neurons of the query",
         ["localized_queries"] = OptionNames.Of(c.Attribution.Localize),

@@ -12,6 +12,8 @@ namespace KnPipeline.Runs;
 public sealed class RunTotals
 {
     private readonly QuantileSketch _gaps = new();
+    private readonly SortedDictionary<string, QuantileSketch> _methodGaps = new(StringComparer.Ordinal);
+    private string[] _methods = [];
     private readonly SortedDictionary<string, long> _skipped = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, LanguageTokenStats> _tokens = new(StringComparer.Ordinal);
 
@@ -36,6 +38,15 @@ public sealed class RunTotals
         Quarantined += m.Quarantined;
         NotLocalized += m.NotLocalized;
         _gaps.Merge(m.GapsAsSketch());
+        if (m.Methods is { Length: > 0 } methods)
+        {
+            // Every marker of a run lists the same methods (they are in the work hash); the first one seen names them.
+            if (_methods.Length == 0)
+                _methods = methods;
+            Gaps(methods[0]).Merge(m.GapsAsSketch());
+            foreach (var (method, sketch) in m.OtherGapSketches ?? [])
+                Gaps(method).Merge(sketch);
+        }
         if (m.Skipped is null)
             ChunksWithoutCounters++;
         foreach (var (reason, n) in m.Skipped ?? [])
@@ -46,13 +57,28 @@ public sealed class RunTotals
                 : s;
     }
 
-    /// <summary>Median of |gap| over every attributed (query, layer), within 0.1% relative; null when none.</summary>
+    /// <summary>Median of |gap| over every attributed (query, layer) of the first method, within 0.1% relative; null
+    /// when none.</summary>
     public double? GapMedian => _gaps.Median();
 
-    /// <summary>Adds skipped_&lt;reason&gt;, not_localized, tokens_per_object_&lt;lang&gt; and
-    /// unk_rate_&lt;lang&gt;.</summary>
+    /// <summary>The run's methods in order (empty for runs older than methods).</summary>
+    public IReadOnlyList<string> Methods => _methods;
+
+    /// <summary>Median |gap| of one method, as <see cref="GapMedian"/> is of the first.</summary>
+    public double? GapMedianOf(string method) => _methodGaps.TryGetValue(method, out var s) ? s.Median() : null;
+
+    private QuantileSketch Gaps(string method) =>
+        _methodGaps.TryGetValue(method, out var s) ? s : _methodGaps[method] = new QuantileSketch();
+
+    /// <summary>Adds skipped_&lt;reason&gt;, not_localized, tokens_per_object_&lt;lang&gt;, unk_rate_&lt;lang&gt;,
+    /// methods (in order, the first being what queries_attributed and completeness_gap_median count) and
+    /// completeness_gap_median_&lt;method&gt; per method (dashes as underscores).</summary>
     public void AddCounters(JsonObject summary)
     {
+        if (_methods.Length > 0)
+            summary["methods"] = string.Join(", ", _methods);
+        foreach (var method in _methods)
+            summary[$"completeness_gap_median_{method.Replace('-', '_')}"] = GapMedianOf(method);
         foreach (var (reason, n) in _skipped)
             summary[$"skipped_{reason}"] = n;
         summary["not_localized"] = NotLocalized;

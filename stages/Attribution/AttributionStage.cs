@@ -9,7 +9,9 @@ namespace KnPipeline.Stages.Attribution;
 /// The device stage as a plain class: turns tokenized queries into attribution queries (first-token or teacher-forced
 /// all-token targets), keeps only those the model answers correctly when <c>localize: correct</c> (the gold first
 /// token is the top-1 prediction; docs/architecture.md, Definitions), and runs integrated gradients with out-of-memory
-/// halving.
+/// halving, once per method (<c>attribution.methods</c>). The methods run one after the other on the same queries,
+/// each in device calls of the batch alone: a method's calls are then the same whichever other methods the run lists,
+/// so its records equal those of a run of that method alone, to the bit, and resume and shards stay byte-identical.
 /// <see cref="Selection"/> turns its results into the records the run keeps; the graph calls it on the writer's
 /// side, so the device thread only computes.
 /// </summary>
@@ -21,13 +23,15 @@ public sealed class AttributionStage : IDisposable
     private readonly bool _onlyCorrect;
     private readonly int _padId;
     private readonly BatchPacker _oom;
-    private readonly Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?> _baselines;
+    private readonly IReadOnlyList<(AttributionMethod Method, Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?>
+        Baselines)> _methods;
     private readonly Func<int, string> _tokenText;
     private readonly AttributionOptions _settings;
 
     public AttributionStage(TransformerLM model, AttributionOptions settings, bool allTokens, bool onlyCorrect,
                             int padId, int rowBudget, KnSelectionStage selection,
-                            Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?>? baselines = null,
+                            IReadOnlyList<(AttributionMethod Method,
+                                Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?> Baselines)>? methods = null,
                             Func<int, string>? tokenText = null)
     {
         _tokenText = tokenText ?? (id => id.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -39,15 +43,19 @@ public sealed class AttributionStage : IDisposable
         _onlyCorrect = onlyCorrect;
         _padId = padId;
         _oom = new BatchPacker(Math.Max(1, rowBudget));
-        _baselines = baselines ?? (_ => null);
+        _methods = methods is { Count: > 0 } ? methods : [(AttributionMethod.Dai, _ => null)];
     }
+
+    /// <summary>The methods every localized query is attributed under, in the config's order (the first is the
+    /// run's main one).</summary>
+    public IReadOnlyList<AttributionMethod> Methods => _methods.Select(m => m.Method).ToList();
 
     public IntegratedGradients Engine => _ig;
 
     /// <summary>
     /// Matmul FLOPs of the batches run so far (<see cref="FlopCount"/>: the top-1 pass and each attributed query's
-    /// integrated gradients at the configured steps), for the run's achieved GFLOP/s. The adaptive rule is counted at
-    /// its starting steps, so its figure is a lower bound.
+    /// integrated gradients at the configured steps, once per method), for the run's achieved GFLOP/s. The adaptive
+    /// rule is counted at its starting steps and AMIG's baseline passes not at all, so the figure is a lower bound.
     /// </summary>
     public double Flops { get; private set; }
 
@@ -75,22 +83,28 @@ public sealed class AttributionStage : IDisposable
     }
 
     /// <summary>
-    /// Attributes a batch; returns the attributed queries in input order, how many were not localized, and every
-    /// query's prediction (localized or not).
+    /// Attributes a batch under every method; returns the attributed queries (method by method, each in input order),
+    /// how many queries were not localized, and every query's prediction (localized or not). Which queries are
+    /// localized does not depend on the method: the prediction pass runs once.
     /// </summary>
-    public (List<(TokenizedQueryRecord Query, QueryAttribution Result)> Attributed, int NotLocalized,
-        List<PredictionRecord> Predictions) Run(IReadOnlyList<TokenizedQueryRecord> batch)
+    public (List<MethodAttribution> Attributed, int NotLocalized, List<PredictionRecord> Predictions) Run(
+        IReadOnlyList<TokenizedQueryRecord> batch)
     {
         if (batch.Count == 0)
             return ([], 0, []);
         var queries = batch.Select(ToQuery).ToList();
         var predictions = Predict(batch, queries);
         var chosen = Enumerable.Range(0, batch.Count).Where(i => !_onlyCorrect || predictions[i].Correct).ToList();
-        var results = _oom.RunWithOomRetry<AttributionQuery, QueryAttribution>(chosen.Select(i => queries[i]).ToList(),
-            qs => _ig.Run(qs, _baselines(qs)));
+        var attributed = new List<MethodAttribution>(chosen.Count * _methods.Count);
+        foreach (var (method, baselines) in _methods)
+        {
+            var results = _oom.RunWithOomRetry<AttributionQuery, QueryAttribution>(
+                chosen.Select(i => queries[i]).ToList(), qs => _ig.Run(qs, baselines(qs)));
+            attributed.AddRange(chosen.Select((i, k) => new MethodAttribution(batch[i], method, results[k])));
+        }
         Flops += queries.Sum(q => FlopCount.Forward(_model.Config, q.InputIds.Length, headEverywhere: false))
-                 + chosen.Sum(i => QueryFlops(queries[i].InputIds.Length));
-        return (chosen.Select((i, k) => (batch[i], results[k])).ToList(), batch.Count - chosen.Count, predictions);
+                 + _methods.Count * chosen.Sum(i => QueryFlops(queries[i].InputIds.Length));
+        return (attributed, batch.Count - chosen.Count, predictions);
     }
 
     /// <summary>FLOPs of one query's integrated gradients over the attributed layers.</summary>

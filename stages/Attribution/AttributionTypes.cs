@@ -1,3 +1,5 @@
+using KnPipeline.Stages.Records;
+
 namespace KnPipeline.Stages.Attribution;
 
 /// <summary>
@@ -48,6 +50,10 @@ public sealed record QueryAttribution(
         Layers.Any(l => !double.IsFinite(l.FBaseline) || !double.IsFinite(l.Sum) ||
             l.Attributions.Any(a => !float.IsFinite(a)));
 }
+
+/// <summary>One localized query's integrated gradients under one method (<c>attribution.methods</c>).</summary>
+public sealed record MethodAttribution(TokenizedQueryRecord Query, AttributionMethod Method,
+    QueryAttribution Result);
 
 /// <summary>Supplies the baseline activation b of a query at a layer (null means the zero baseline).</summary>
 public interface IBaselineProvider

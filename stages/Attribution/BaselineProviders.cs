@@ -1,24 +1,23 @@
 using KnPipeline.Stages.Models;
-using KnPipeline.Stages.Options;
 
 namespace KnPipeline.Stages.Attribution;
 
 /// <summary>
-/// The baseline provider of a run (<c>attribution.baseline</c>), as the attribution stage asks for it: once per
-/// device batch, with the batch's queries. Zero needs none; AMIG prepares each batch's masked-prompt means; the
-/// dataset mean is computed once per run by the caller (it owns where the means are kept) and handed in.
+/// The baseline provider of a method (<c>attribution.methods</c>), as the attribution stage asks for it: once per
+/// device batch and method, with the batch's queries. Dai's zero needs none; AMIG prepares each batch's masked-prompt
+/// means; the dataset mean is computed once per run by the caller (it owns where the means are kept) and handed in.
 /// </summary>
 public static class BaselineProviders
 {
     /// <summary>The language of a query, from its id (<c>fact|language|template</c>).</summary>
     public static string LanguageOf(AttributionQuery q) => q.Id.Split('|')[1];
 
-    public static Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?> For(AttributionBaseline kind,
+    public static Func<IReadOnlyList<AttributionQuery>, IBaselineProvider?> For(AttributionMethod method,
         LoadedModel loaded, IReadOnlyList<int>? layers, Func<DatasetMeanBaseline> datasetMean)
     {
-        switch (kind)
+        switch (method)
         {
-            case AttributionBaseline.Amig:
+            case AttributionMethod.Amig:
             {
                 var t = loaded.Tokenizer;
                 int replacement = loaded.Model.IsCausal ? t?.EosId ?? 0 : t?.MaskId ?? 103;
@@ -34,7 +33,7 @@ public static class BaselineProviders
                     return amig;
                 };
             }
-            case AttributionBaseline.DatasetMean:
+            case AttributionMethod.DatasetMean:
             {
                 var mean = datasetMean();
                 return _ => mean;

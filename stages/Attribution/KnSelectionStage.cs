@@ -5,7 +5,7 @@ namespace KnPipeline.Stages.Attribution;
 
 /// <summary>
 /// Turns the integrated gradients of attributed queries into the records the run keeps: an
-/// <see cref="AttributionRecord"/> per query (the top-k neurons of every layer, and the full vectors unless
+/// <see cref="AttributionRecord"/> per query and method (the top-k neurons of every layer, and the full vectors unless
 /// <c>keep_full</c> is false) and its coarse <see cref="KnSetRecord"/> (<see cref="KnSelection.Coarse"/> at
 /// <c>kn_threshold</c>). Plain CPU work, kept off the device thread: the graph runs it beside the writer, where
 /// it overlaps the device's next batches.
@@ -16,21 +16,22 @@ namespace KnPipeline.Stages.Attribution;
 /// <param name="ffnWidth">The model's FFN width, written with every record so the full vector can be cut.</param>
 public sealed class KnSelectionStage(double knThreshold, int topK, bool keepFull, int ffnWidth)
 {
-    /// <summary>The records of each attributed query, in input order.</summary>
+    /// <summary>The records of each attributed query and method, in input order.</summary>
     public (List<AttributionRecord> Attributions, List<KnSetRecord> KnSets) Run(
-        IReadOnlyList<(TokenizedQueryRecord Query, QueryAttribution Result)> attributed)
+        IReadOnlyList<MethodAttribution> attributed)
     {
         var attributions = new List<AttributionRecord>(attributed.Count);
         var knSets = new List<KnSetRecord>(attributed.Count);
-        foreach (var (q, r) in attributed)
+        foreach (var (q, method, r) in attributed)
         {
-            attributions.Add(ToAttribution(q, r));
-            knSets.Add(ToKnSet(q, r));
+            attributions.Add(ToAttribution(q, r, method));
+            knSets.Add(ToKnSet(q, r, method));
         }
         return (attributions, knSets);
     }
 
-    public AttributionRecord ToAttribution(TokenizedQueryRecord q, QueryAttribution r)
+    public AttributionRecord ToAttribution(TokenizedQueryRecord q, QueryAttribution r,
+        AttributionMethod method = AttributionMethod.Dai)
     {
         var top = KnSelection.TopKPerLayer(r, topK);
         return new AttributionRecord(q.QueryId, q.FactId, q.Relation, q.Language, q.TemplateId, q.Split, r.FA,
@@ -43,14 +44,16 @@ public sealed class KnSelectionStage(double knThreshold, int topK, bool keepFull
             LayerRule = r.Layers.Select(l => OptionNames.Of(l.Rule)).ToArray(),
             LayerPoints = r.Layers.Select(l => l.Points).ToArray(),
             LayerToleranceMet = r.Layers.Select(l => l.ToleranceMet).ToArray(),
+            Method = OptionNames.Of(method),
         };
     }
 
-    public KnSetRecord ToKnSet(TokenizedQueryRecord q, QueryAttribution r)
+    public KnSetRecord ToKnSet(TokenizedQueryRecord q, QueryAttribution r,
+        AttributionMethod method = AttributionMethod.Dai)
     {
         var (max, neurons) = KnSelection.Coarse(r, knThreshold);
         return new KnSetRecord(q.QueryId, q.FactId, q.Relation, q.Language, q.TemplateId, knThreshold, max,
             neurons.Select(n => n.Layer).ToArray(), neurons.Select(n => n.Unit).ToArray(),
-            neurons.Select(n => n.Score).ToArray());
+            neurons.Select(n => n.Score).ToArray()) { Method = OptionNames.Of(method) };
     }
 }

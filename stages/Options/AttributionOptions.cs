@@ -27,7 +27,13 @@ public sealed class AttributionOptions
 
     public AttributionObjective Objective { get; set; } = AttributionObjective.Prob;
 
-    public AttributionBaseline Baseline { get; set; } = AttributionBaseline.Zero;
+    /// <summary>
+    /// The localization methods, each IG from its own baseline (<see cref="AttributionMethod"/>): every query is
+    /// attributed once per method in the same run, and the tables carry a <c>method</c> column. The first one is the
+    /// run's main method: the summary's attribution counters and the report's figures are over it. Replaces
+    /// <c>attribution.baseline</c> (zero → dai). AMIG's own code multiplies by a_i where we multiply by a_i − b̄_i.
+    /// </summary>
+    public IReadOnlyList<AttributionMethod> Methods { get; set; } = [AttributionMethod.Dai, AttributionMethod.Amig];
 
     public AttributionTarget Target { get; set; } = AttributionTarget.FirstToken;
 
@@ -72,6 +78,14 @@ public sealed class AttributionOptions
             yield return e;
         if (Rule == IntegrationRule.Trapezoid && Steps == 1)
             yield return new OptionError($"{SectionName}.steps", "must be at least 2 with rule trapezoid; got 1");
+        if (Methods is { Count: 0 })
+            yield return new OptionError($"{SectionName}.methods", "must list at least one method (dai, amig, " +
+                                                                   "dataset-mean)");
+        var methods = new HashSet<AttributionMethod>();
+        for (int i = 0; i < (Methods?.Count ?? 0); i++)
+            if (!methods.Add(Methods![i]))
+                yield return new OptionError($"{SectionName}.methods[{i}]",
+                    $"method {OptionChecks.Show(Methods[i])} is listed twice");
         var seen = new HashSet<int>();
         for (int i = 0; i < (Layers?.Count ?? 0); i++)
             if (!seen.Add(Layers![i]))

@@ -28,9 +28,16 @@ public sealed record AttributionRecord(
     int FfnWidth,
     float[] Attributions) : IQueryKeyed
 {
-    /// <summary>attribution/2 added the per-layer rule, points and tolerance columns; /1 parts read them as
-    /// empty.</summary>
-    public const string SchemaVersion = "attribution/2";
+    /// <summary>attribution/2 added the per-layer rule, points and tolerance columns; attribution/3 the method
+    /// (<see cref="Method"/>). Older parts read the columns they lack as empty.</summary>
+    public const string SchemaVersion = "attribution/3";
+
+    /// <summary>
+    /// The localization method (<c>dai</c>, <c>amig</c>, <c>dataset-mean</c>; <c>attribution.methods</c>): a query has
+    /// one record per method. Empty in parts older than attribution/3, whose run had one method: its manifest's
+    /// <c>attribution.baseline</c>.
+    /// </summary>
+    public string Method { get; init; } = "";
 
     /// <summary>Per layer, the integration rule used (<c>adaptive</c> or a fixed rule's name).</summary>
     public string[] LayerRule { get; init; } = [];
@@ -61,5 +68,10 @@ public sealed record KnSetRecord(
     int[] Unit,
     float[] Score) : IQueryKeyed
 {
-    public const string SchemaVersion = "kn_set/1";
+    /// <summary>kn_set/2 added <see cref="Method"/>; kn_set/1 parts read it as empty.</summary>
+    public const string SchemaVersion = "kn_set/2";
+
+    /// <summary>The localization method whose attributions the set was cut from (as
+    /// <see cref="AttributionRecord.Method"/>).</summary>
+    public string Method { get; init; } = "";
 }

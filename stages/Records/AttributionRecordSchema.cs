@@ -13,6 +13,7 @@ public static class AttributionRecordSchema
                 QueryId = k.QueryId, FactId = k.FactId, Relation = k.Relation, Language = k.Language,
                 TemplateId = k.TemplateId,
             })
+            .String("method", r => r.Method, (r, v) => r with { Method = v })
             .String("split", r => r.Split, (r, v) => r with { Split = v })
             .Value("f_a", r => r.FA, (r, v) => r with { FA = v })
             .Value("target_prob", r => r.TargetProb, (r, v) => r with { TargetProb = v })
@@ -30,6 +31,6 @@ public static class AttributionRecordSchema
             .StringList("layer_rule", r => r.LayerRule, (r, v) => r with { LayerRule = v })
             .List("layer_points", r => r.LayerPoints, (r, v) => r with { LayerPoints = v })
             .List("layer_tolerance_met", r => r.LayerToleranceMet, (r, v) => r with { LayerToleranceMet = v })
-            .AlsoReads("attribution/1")
+            .AlsoReads("attribution/1", "attribution/2")
             .Build();
 }

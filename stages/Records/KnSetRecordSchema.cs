@@ -11,10 +11,12 @@ public static class KnSetRecordSchema
             QueryId = k.QueryId, FactId = k.FactId, Relation = k.Relation, Language = k.Language,
             TemplateId = k.TemplateId,
         })
+        .String("method", r => r.Method, (r, v) => r with { Method = v })
         .Value("threshold", r => r.Threshold, (r, v) => r with { Threshold = v })
         .Value("max_score", r => r.MaxScore, (r, v) => r with { MaxScore = v })
         .List("layer", r => r.Layer, (r, v) => r with { Layer = v })
         .List("unit", r => r.Unit, (r, v) => r with { Unit = v })
         .List("score", r => r.Score, (r, v) => r with { Score = v })
+        .AlsoReads("kn_set/1")
         .Build();
 }

@@ -19,12 +19,15 @@ public static class TableRegistry
         new TableDef<TokenizedQueryRecord>("tokenized", TokenizedQueryRecordSchema.Instance, r => r.Language,
             r => r.QueryId));
 
+    /// <summary>One record per attributed query and method: sorted by query, then method, so a part's bytes do not
+    /// depend on the order the methods ran in.</summary>
     public static readonly TableDef<AttributionRecord> Attributions = Register(
         new TableDef<AttributionRecord>("attributions", AttributionRecordSchema.Instance, r => r.Language,
-            r => r.QueryId));
+            r => MethodKey(r.QueryId, r.Method)));
 
-    public static readonly TableDef<KnSetRecord> KnSets =
-        Register(new TableDef<KnSetRecord>("kn_sets", KnSetRecordSchema.Instance, r => r.Language, r => r.QueryId));
+    public static readonly TableDef<KnSetRecord> KnSets = Register(
+        new TableDef<KnSetRecord>("kn_sets", KnSetRecordSchema.Instance, r => r.Language,
+            r => MethodKey(r.QueryId, r.Method)));
 
     /// <summary>
     /// Bad input of the run's chunks, in the language of the query it came from (bad benchmark lines, found before
@@ -42,6 +45,9 @@ public static class TableRegistry
     public static readonly TableDef<PredictionRecord> Predictions = Register(
         new TableDef<PredictionRecord>("predictions", PredictionRecordSchema.Instance, r => r.Language,
             r => r.QueryId));
+
+    // NUL sorts before every character a query id holds, so one query's methods stay together.
+    private static string MethodKey(string queryId, string method) => $"{queryId}\u0000{method}";
 
     /// <summary>Every registered table, in registration order.</summary>
     public static IReadOnlyList<TableDef> All => Volatile.Read(ref _all);

@@ -91,6 +91,36 @@ public class IntegratedGradientsTests
     }
 
     [Fact]
+    public void AmigPreparedForManyQueriesAtOnceEqualsEachAloneToRounding()
+    {
+        using var scope = NewDisposeScope();
+        var model = TinyModels.Build("gpt2", 4);
+        // Different lengths, so the shared pass pads the shorter queries' copies.
+        var qs = new[]
+        {
+            Causal("a", [3, 4, 5, 6, 7, 8], [9]), Causal("b", [10, 11, 12], [13]), Causal("c", [5, 9, 14, 2], [3]),
+        };
+        var together = new AmigBaseline(model, replacementId: 0, specialIds: new HashSet<int>(), padId: 0);
+        together.Prepare(qs, [0, 1]);
+        foreach (var q in qs)
+        {
+            var alone = new AmigBaseline(model, replacementId: 0, specialIds: new HashSet<int>(), padId: 0);
+            alone.Prepare([q], [0, 1]);
+            foreach (int l in new[] { 0, 1 })
+            {
+                var want = alone.Baseline(q, l)!;
+                var got = together.Baseline(q, l)!;
+                Assert.Equal(want.Length, got.Length);
+                for (int i = 0; i < want.Length; i++)
+                    Assert.True(Math.Abs(want[i] - got[i]) <= 1e-5 * Math.Max(1, Math.Abs(want[i])),
+                        $"query {q.Id} layer {l} unit {i}: {got[i]} != {want[i]}");
+            }
+            // Its copies' mean differs from the other queries': each query gets its own rows.
+            Assert.NotEqual(together.Baseline(qs[0], 0), together.Baseline(q == qs[0] ? qs[1] : q, 0));
+        }
+    }
+
+    [Fact]
     public void BatchCompositionDoesNotChangeResultsBeyondRounding()
     {
         using var scope = NewDisposeScope();

@@ -19,8 +19,10 @@ public class KnSelectionStageTests
     [Fact]
     public void RecordsCarryTheTemplateIdTopKPerLayerAndTheNeuronsAboveThreshold()
     {
-        var (attributions, knSets) = new KnSelectionStage(0.2, 2, keepFull: true, ffnWidth: 4).Run([(Query, Result)]);
+        var (attributions, knSets) = new KnSelectionStage(0.2, 2, keepFull: true, ffnWidth: 4)
+            .Run([new MethodAttribution(Query, AttributionMethod.DatasetMean, Result)]);
         var a = Assert.Single(attributions);
+        Assert.Equal("dataset-mean", a.Method);
         Assert.Equal(("P36-fr-2", "heldout", 0.6, 0.55, 4), (a.TemplateId, a.Split, a.FA, a.TargetProb, a.FfnWidth));
         Assert.Equal([0, 1], a.Layers);
         Assert.Equal([0.01, -0.02], a.LayerGap);
@@ -30,6 +32,7 @@ public class KnSelectionStageTests
         Assert.Equal([0.1f, 0.3f, -0.2f, 0.3f, 0.05f, 0.2f, 0.8f, 0.15f], a.Attributions);
 
         var k = Assert.Single(knSets);
+        Assert.Equal("dataset-mean", k.Method);
         Assert.Equal(("P36-001|fr|P36-fr-2", "P36-fr-2", 0.2), (k.QueryId, k.TemplateId, k.Threshold));
         Assert.Equal(0.8, k.MaxScore, 6);
         // Above 0.2 · 0.8 = 0.16, in descending score order.

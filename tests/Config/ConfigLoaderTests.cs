@@ -46,14 +46,14 @@ public class ConfigLoaderTests
                      "filler_fraction,object_weight,target_accuracy,prompt_noise,bos,alignment,code_switch_rate,seed," +
                      "cache_dir,masked_twin",
             Keys(typeof(EmbeddedModelOptions)));
-        Assert.Equal("steps,rule,tolerance,max_steps,objective,baseline,target,layers,algorithm,top_k,keep_full," +
+        Assert.Equal("steps,rule,tolerance,max_steps,objective,methods,target,layers,algorithm,top_k,keep_full," +
                      "localize,kn_threshold," +
                      "batch_rows,batch_tokens,cpu_workers", Keys(typeof(AttributionOptions)));
         Assert.Equal("queue_capacity,tokenize_parallelism,row_group_rows", Keys(typeof(PipelineOptions)));
         Assert.Equal("gauss-legendre", OptionNames.Of(IntegrationRule.GaussLegendre));
         Assert.Equal("rml-lama", OptionNames.Of(BenchmarkFormat.RmlLama));
         Assert.Equal("heng840", OptionNames.Of(BenchmarkFormat.Heng840));
-        Assert.Equal("dataset-mean", OptionNames.Of(AttributionBaseline.DatasetMean));
+        Assert.Equal("dataset-mean", OptionNames.Of(AttributionMethod.DatasetMean));
     }
 
     [Fact]
@@ -135,6 +135,36 @@ public class ConfigLoaderTests
         Assert.Equal("w.yaml:2:3: attribution.device: unknown key (did you mean 'run.device'?)",
             e.Errors[0].ToString());
         Assert.Equal("w.yaml:3:1: steps: unknown key (did you mean 'attribution.steps'?)", e.Errors[1].ToString());
+    }
+
+    [Fact]
+    public void MethodsDefaultToDaiAndAmigAndTheRetiredBaselineKeyNamesItsReplacement()
+    {
+        Assert.Equal([AttributionMethod.Dai, AttributionMethod.Amig], new PipelineConfig().Attribution.Methods);
+        Assert.Equal([AttributionMethod.DatasetMean, AttributionMethod.Dai],
+            ConfigLoader.Parse("attribution:\n  methods: [dataset-mean, dai]\n", "m.yaml").Attribution.Methods);
+
+        // The old key is refused, in a file as in an override, with the list that computes the same attributions.
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("attribution:\n  baseline: zero\n", "b.yaml"));
+        Assert.Equal("b.yaml:2:3: attribution.baseline: was replaced by attribution.methods, a list of methods " +
+                     "computed in one run; write 'methods: [dai]' for the same attributions", e.Errors.Single().ToString());
+        e = Assert.Throws<ConfigException>(() =>
+            ConfigLoader.Parse("", "d.yaml", ["attribution.baseline=dataset-mean"]));
+        Assert.Contains("attribution.baseline: was replaced by attribution.methods", e.Errors.Single().ToString());
+        Assert.EndsWith("write 'methods: [dataset-mean]' for the same attributions", e.Errors.Single().Message);
+        e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("attribution:\n  baseline: middle\n", "b.yaml"));
+        Assert.EndsWith("write e.g. 'methods: [dai]' (the zero baseline), [amig] or [dataset-mean]",
+            e.Errors.Single().Message);
+
+        e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(
+            "attribution:\n  methods: [dai, amig, dai]\n", "m.yaml"));
+        Assert.Equal("m.yaml:2:24: attribution.methods[2]: method 'dai' is listed twice", e.Errors.Single().ToString());
+        e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("attribution:\n  methods: []\n", "m.yaml"));
+        Assert.Equal("m.yaml:2:12: attribution.methods: must list at least one method (dai, amig, dataset-mean)",
+            e.Errors.Single().ToString());
+        e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("attribution:\n  methods: [dai, sig]\n", "m.yaml"));
+        Assert.Equal("m.yaml:2:18: attribution.methods[1]: must be one of dai, amig, dataset-mean; got 'sig'",
+            e.Errors.Single().ToString());
     }
 
     [Fact]

@@ -68,7 +68,8 @@ public class PipelineRunTests : IDisposable
         Assert.Equal(3, summary["languages"]!.GetValue<int>());
         int queries = summary["queries"]!.GetValue<int>();
         Assert.Equal(queries, ea["queries"].Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
-        Assert.Equal(queries, ea["attributions"].Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        // One row per query and method: the default methods are dai and amig.
+        Assert.Equal(2 * queries, ea["attributions"].Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.InRange(summary["device_busy"]!.GetValue<double>(), 0.0, 1.0);
         // Partitioned by language, with the run's metadata in every part.
         Assert.True(Directory.Exists(Path.Combine(a, "attributions", "language=zh")));
@@ -82,6 +83,56 @@ public class PipelineRunTests : IDisposable
         (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", a);
         Assert.True(code == 0, err);
         Assert.Equal(ea["attributions"], (await ExportAll(a))["attributions"]);
+    }
+
+    [Fact]
+    public async Task EveryMethodIsWrittenForEveryQueryAndDaisRowsEqualARunOfDaiAlone()
+    {
+        // The fixture leaves attribution.methods at its default, [dai, amig].
+        string cfg = PipelineFixture.WriteConfig(_root, factsPerRelation: 2);
+        string both = Path.Combine(_root, "both"), alone = Path.Combine(_root, "dai-alone");
+        var (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", both, "--no-report");
+        Assert.True(code == 0, err);
+        (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", alone, "--no-report",
+            "--set", "attribution.methods=[dai]");
+        Assert.True(code == 0, err);
+        var eb = await ExportAll(both);
+        var ea = await ExportAll(alone);
+        foreach (var t in new[] { "queries", "tokenized", "predictions", "quarantine" })
+            Assert.True(eb[t] == ea[t], $"table {t} depends on the methods");
+
+        static List<string> Lines(string export) => export.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        static string MethodOf(string line) => JsonNode.Parse(line)!["method"]!.GetValue<string>();
+        // localize: all, so every tokenized query is attributed, once per method, the two rows side by side.
+        var queries = Lines(eb["predictions"]).Select(l => JsonNode.Parse(l)!["query_id"]!.GetValue<string>()).ToList();
+        Assert.True(queries.Count >= 20, $"{queries.Count} queries");
+        foreach (var table in new[] { "attributions", "kn_sets" })
+        {
+            var rows = Lines(eb[table]);
+            Assert.Equal(queries.SelectMany(q => new[] { (q, "amig"), (q, "dai") }),
+                rows.Select(l => (JsonNode.Parse(l)!["query_id"]!.GetValue<string>(), MethodOf(l))));
+            // Exactly, to the bit: dai's device calls are the same whichever methods the run lists.
+            Assert.Equal(Lines(ea[table]), rows.Where(l => MethodOf(l) == "dai"));
+            Assert.All(Lines(ea[table]), l => Assert.Equal("dai", MethodOf(l)));
+        }
+        // AMIG integrates from a non-zero baseline, so F(b) moves away from dai's F(0).
+        var fb = Lines(eb["attributions"]).Select(l => JsonNode.Parse(l)!)
+            .GroupBy(r => r["method"]!.GetValue<string>())
+            .ToDictionary(g => g.Key, g => g.SelectMany(r => Json.Floats(r["layer_f_baseline"])).ToArray());
+        Assert.Equal(fb["dai"].Length, fb["amig"].Length);
+        Assert.True(fb["dai"].Zip(fb["amig"]).Count(p => p.First != p.Second) > fb["dai"].Length / 2,
+            "amig's F(baseline) equals dai's on most layers");
+
+        // The summary counts queries under the first method; each method has its own gap median.
+        var sb = JsonNode.Parse(File.ReadAllText(Path.Combine(both, "summary.json")))!.AsObject();
+        var sa = JsonNode.Parse(File.ReadAllText(Path.Combine(alone, "summary.json")))!.AsObject();
+        Assert.Equal(queries.Count, sb["queries_attributed"]!.GetValue<long>());
+        Assert.Equal(sa["queries_attributed"]!.GetValue<long>(), sb["queries_attributed"]!.GetValue<long>());
+        Assert.Equal("dai, amig", sb["methods"]!.GetValue<string>());
+        Assert.Equal(sa["completeness_gap_median"]!.ToJsonString(), sb["completeness_gap_median"]!.ToJsonString());
+        Assert.Equal(sb["completeness_gap_median"]!.ToJsonString(), sb["completeness_gap_median_dai"]!.ToJsonString());
+        Assert.True(sb["completeness_gap_median_amig"]!.GetValue<double>() >= 0);
+        Assert.False(sa.ContainsKey("completeness_gap_median_amig"));
     }
 
     [Fact]
@@ -307,6 +358,9 @@ public class PipelineRunTests : IDisposable
             ("model:\n  path: [a, b]\n", "model.path"),
             ("run:\n  seed: 1\n  seed: 2\n", "run.seed"),
             ("attribution:\n  nested:\n    deeper: 1\n", "attribution.nested"),
+            ("attribution:\n  baseline: amig\n", "attribution.methods"),
+            ("attribution:\n  methods: [dai, dai]\n", "attribution.methods[1]"),
+            ("attribution:\n  methods: [zero]\n", "attribution.methods[0]"),
         };
         foreach (var (yaml, key) in variants)
         {

@@ -40,6 +40,7 @@ public class ReportTests : IDisposable
         var figures = CheckFigures(report);
         Assert.Contains("run_counts_per_language", figures);
         Assert.Contains("kn_per_layer", figures);
+        Assert.Contains("kn_per_layer_by_method", figures);
         Assert.Contains("model_accuracy", figures);
         Assert.Contains("fidelity_relative_gap", figures);
         Assert.Contains(figures, f => f.StartsWith("kn_heatmap_", StringComparison.Ordinal));
@@ -160,8 +161,12 @@ public class ReportTests : IDisposable
     {
         var queries = await Records<QueryRecord>(run, "queries");
         var tokenized = await Records<TokenizedQueryRecord>(run, "tokenized");
-        var attributions = await Records<AttributionRecord>(run, "attributions");
-        var kn = await Records<KnSetRecord>(run, "kn_sets");
+        // The report's figures are over the first method (dai by default); one figure shows every method.
+        var allKn = await Records<KnSetRecord>(run, "kn_sets");
+        Assert.Equal(["amig", "dai"], allKn.Select(k => k.Method).Distinct().Order());
+        var attributions = (await Records<AttributionRecord>(run, "attributions")).Where(a => a.Method == "dai")
+            .ToList();
+        var kn = allKn.Where(k => k.Method == "dai").ToList();
         var predictions = await Records<PredictionRecord>(run, "predictions");
 
         // One prediction per tokenized query, localized or not; a correct one is top-1 at rank 0.
@@ -215,6 +220,13 @@ public class ReportTests : IDisposable
         foreach (var r in perLayer)
             Assert.Equal(
                 kn.Where(k => k.Language == r["language"]).Sum(k => k.Layer.Count(l => l == int.Parse(r["layer"]))),
+                long.Parse(r["coarse_kns"]));
+
+        var byMethod = Csv(run, "kn_per_layer_by_method");
+        Assert.Equal(["dai", "amig"], byMethod.Select(r => r["method"]).Distinct());
+        foreach (var r in byMethod)
+            Assert.Equal(
+                allKn.Where(k => k.Method == r["method"]).Sum(k => k.Layer.Count(l => l == int.Parse(r["layer"]))),
                 long.Parse(r["coarse_kns"]));
 
         var sizes = Csv(run, "kn_set_sizes");

@@ -34,7 +34,7 @@ public sealed class FidelitySection : IReportSection
     public void Write(ReportContext ctx, SectionWriter w)
     {
         string rule = $"rule {ctx.Config("attribution.rule")}, m = {ctx.Config("attribution.steps")} steps, " +
-                      $"objective {ctx.Config("attribution.objective")}, baseline {ctx.Config("attribution.baseline")}";
+                      $"objective {ctx.Config("attribution.objective")}, {ctx.MethodText()}";
         string gaps = Gaps(ctx.Config("attribution.rule")?.ToString() ?? "?",
             ctx.Config("attribution.steps")?.GetValue<int>() ?? 0, ctx.Tables.HasColumn("attributions", "layer_rule"));
         var q = ctx.Tables.Rows(gaps + """

@@ -12,7 +12,8 @@ public sealed class KnowledgeNeuronsSection : IReportSection
     public string Anchor => "knowledge-neurons";
     public string Title => "Knowledge neurons";
     public IReadOnlyList<string> Tables => ["kn_sets"];
-    public IReadOnlyList<string> Figures => ["kn_per_layer", "kn_set_sizes", "kn_heatmap_<relation>"];
+    public IReadOnlyList<string> Figures =>
+        ["kn_per_layer", "kn_per_layer_by_method", "kn_set_sizes", "kn_heatmap_<relation>"];
 
     /// <summary>Facts shown as heatmaps (one per relation, in relation order) and neurons (columns) in each.</summary>
     public const int HeatmapFacts = 8, HeatmapNeurons = 16;
@@ -21,8 +22,10 @@ public sealed class KnowledgeNeuronsSection : IReportSection
     {
         w.Text($"A query's coarse knowledge neurons are the (layer, unit) pairs whose attribution exceeds " +
                $"{ctx.Config("attribution.kn_threshold")} × the query's maximum over all layers and units " +
-               $"({ctx.Definition("coarse_kn") ?? "docs/architecture.md, Definitions"}).");
+               $"({ctx.Definition("coarse_kn") ?? "docs/architecture.md, Definitions"}). The figures below are " +
+               $"over the {ctx.MethodText()}, except the one per method.");
         PerLayer(ctx, w);
+        PerLayerByMethod(ctx, w);
         Sizes(ctx, w);
         if (ctx.Tables.Has("attributions"))
             Heatmaps(ctx, w);
@@ -58,11 +61,49 @@ public sealed class KnowledgeNeuronsSection : IReportSection
             $"layer {l} {100.0 * found.Where(kv => kv.Key.Item2 == l).Sum(kv => kv.Value) / total:F1}%"));
         w.Figure("kn_per_layer", "Coarse knowledge neurons per layer and language, summed over the language's " +
                  "localized queries (a neuron counts once per query that selects it), under the " +
-                 $"`{ctx.Config("attribution.baseline")}` baseline; all languages: {shares}.", data, path =>
+                 $"{ctx.MethodText()}; all languages: {shares}.", data, path =>
             Plots.GroupedBars(path, "Coarse knowledge neurons per layer", "layer", "coarse KNs (summed over queries)",
                 Enumerable.Range(0, layers).Select(l => $"layer {l}").ToArray(),
                 langs.Select(LanguageNames.Of).ToArray(), values,
                 width: Math.Min(1600, 500 + 60 * layers * langs.Length / 4)));
+    }
+
+    /// <summary>The same counts summed over languages, one bar per method, when the run has more than one.</summary>
+    private static void PerLayerByMethod(ReportContext ctx, SectionWriter w)
+    {
+        if (!ctx.Tables.IsPerMethod("kn_sets"))
+            return;
+        var rows = ctx.Tables.Rows("""
+            SELECT method, layer, count(*) FROM (SELECT method, unnest(layer) AS layer FROM kn_sets_by_method)
+            GROUP BY ALL ORDER BY ALL
+            """);
+        // The config's order, so the first (main) method is the first bar.
+        var methods = (ctx.Config("attribution.methods")?.AsArray() ?? [])
+            .Select(m => m!.ToString()).Where(m => rows.Any(r => (string)r[0]! == m)).ToArray();
+        if (methods.Length < 2)
+            return;
+        int layers = rows.Max(r => Convert.ToInt32(r[1])) + 1;
+        var found = rows.ToDictionary(r => ((string)r[0]!, Convert.ToInt32(r[1])), r => Convert.ToInt64(r[2]));
+        var data = new FigureData("layer", "method", "coarse_kns");
+        var values = new double[layers, methods.Length];
+        for (int l = 0; l < layers; l++)
+            for (int m = 0; m < methods.Length; m++)
+            {
+                long n = found.GetValueOrDefault((methods[m], l));
+                data.Add(l, methods[m], n);
+                values[l, m] = n;
+            }
+        string shares = string.Join("; ", methods.Select(m =>
+        {
+            long total = found.Where(kv => kv.Key.Item1 == m).Sum(kv => kv.Value);
+            return $"{m}: " + string.Join(", ", Enumerable.Range(0, layers).Select(l =>
+                $"layer {l} {100.0 * found.GetValueOrDefault((m, l)) / Math.Max(1, total):F1}%"));
+        }));
+        w.Figure("kn_per_layer_by_method", "Coarse knowledge neurons per layer under each method, summed over every " +
+                 $"language's localized queries (the same queries for every method); {shares}.", data, path =>
+            Plots.GroupedBars(path, "Coarse knowledge neurons per layer and method", "layer",
+                "coarse KNs (summed over queries)", Enumerable.Range(0, layers).Select(l => $"layer {l}").ToArray(),
+                methods, values));
     }
 
     private static void Sizes(ReportContext ctx, SectionWriter w)

@@ -47,7 +47,7 @@ public sealed class RunSection : IReportSection
                $"Config hash `{Short(m["config_hash"])}`, work hash `{Short(m["work_hash"])}`, git SHA " +
                $"`{Short(m["git_sha"])}`; config read from `{m["config_source"]}`. Attribution: rule " +
                $"{ctx.Config("attribution.rule")}, m = {ctx.Config("attribution.steps")} steps, objective " +
-               $"{ctx.Config("attribution.objective")}, baseline {ctx.Config("attribution.baseline")}, target " +
+               $"{ctx.Config("attribution.objective")}, {ctx.MethodText()}, target " +
                $"{ctx.Config("attribution.target")}, queries localized: {ctx.Config("attribution.localize")}, " +
                $"KN threshold {ctx.Config("attribution.kn_threshold")} × max.");
         if (m["definitions"] is System.Text.Json.Nodes.JsonObject defs)
