@@ -3,7 +3,7 @@
 # machine, then compared (relative gaps, device rows per query, paths meeting the tolerance and why the others
 # stopped, coarse-KN Jaccard, queries/s).
 #
-#   docs/measurements/adaptive-measure.sh MODEL_PATH OUTDIR [extra pipeline args, e.g. --set data.facts=60]
+#   [METHOD=dai] docs/measurements/adaptive-measure.sh MODEL_PATH OUTDIR [extra pipeline args, e.g. --set data.facts=60]
 #
 # MODEL_PATH is given to both runs as model.path (an embedded model folder or a checkpoint), so both attribute the
 # same model and queries whatever `model.path: embedded` resolves to today. PIPELINE overrides the binary (default:
@@ -44,13 +44,18 @@ for run in r20 rad; do
   done
 done
 
-python3 - "$OUT" <<'EOF'
+python3 - "$OUT" "${METHOD:-}" <<'EOF'
 import json, math, statistics, sys
 out = sys.argv[1]
+# Runs with several attribution methods write one row per (query, method): compare one method (METHOD, default the
+# run's first), so every query counts once.
+methods = json.load(open(f'{out}/rad/manifest.json'))['config']['attribution'].get('methods') or [None]
+method = sys.argv[2] or methods[0]
+print(f"method {method} (of {methods})")
 
 def load(path):
     with open(path) as f:
-        return {d['query_id']: d for d in map(json.loads, f)}
+        return {d['query_id']: d for d in map(json.loads, f) if d.get('method') in (None, '', method)}
 
 a, b = load(f'{out}/r20-attributions.jsonl'), load(f'{out}/rad-attributions.jsonl')
 manifest = json.load(open(f'{out}/rad/manifest.json'))
