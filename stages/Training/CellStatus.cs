@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using KnPipeline.Stages.Records;
 
 namespace KnPipeline.Stages.Training;
 
@@ -23,15 +24,15 @@ public static class CellStatus
         foreach (var cell in corpus.Statements.GroupBy(s => (s.Language, s.FactId)))
         {
             var first = cell.First();
-            bool heldOut = first.Split == EmbeddedBenchmark.HeldoutLanguageSplit;
+            bool heldOut = first.Split == TemplateSplits.HeldoutLanguage;
             JsonArray Ids(Func<FactStatement, bool> keep) => [.. cell.Where(keep).Select(s => (JsonNode)s.TemplateId)];
             w.Write(new JsonObject
             {
                 ["fact_id"] = first.FactId, ["language"] = first.Language, ["relation"] = first.Relation,
-                ["status"] = heldOut ? EmbeddedBenchmark.HeldoutLanguageSplit : "trained",
+                ["status"] = heldOut ? TemplateSplits.HeldoutLanguage : "trained",
                 ["trained_templates"] = Ids(s => s.IsTrain),
-                ["heldout_templates"] = Ids(s => s.Split == "heldout"),
-                ["withheld_templates"] = Ids(s => s.Split == "train" && !s.IsTrain),
+                ["heldout_templates"] = Ids(s => s.Split == TemplateSplits.Heldout),
+                ["withheld_templates"] = Ids(s => s.Split == TemplateSplits.Train && !s.IsTrain),
             }.ToJsonString(json));
             w.Write('\n');
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using KnPipeline.Stages.Records;
 
 namespace KnPipeline.Stages.Training;
 
@@ -30,8 +31,6 @@ public sealed class EmbeddedBenchmark
         public bool HeldoutLanguage { get; init; }
     }
 
-    /// <summary>A fact record's split when its cell is held out by language.</summary>
-    public const string HeldoutLanguageSplit = "heldout-language";
 
     /// <summary>
     /// One template: text with one [X] and one [Y]; split is "train" or "heldout". <see cref="ParaphraseId"/> names
@@ -42,7 +41,7 @@ public sealed class EmbeddedBenchmark
     {
         public string? ParaphraseId { get; init; }
 
-        public bool IsTrain => Split == "train";
+        public bool IsTrain => Split == TemplateSplits.Train;
         public bool SubjectFirst =>
             Text.IndexOf("[X]", StringComparison.Ordinal) < Text.IndexOf("[Y]", StringComparison.Ordinal);
     }
@@ -125,9 +124,9 @@ public sealed class EmbeddedBenchmark
                         HeldoutLanguage = OptStr(o, "split", where) switch
                         {
                             null or "train" => false,
-                            HeldoutLanguageSplit => true,
+                            TemplateSplits.HeldoutLanguage => true,
                             var other => throw new InvalidDataException(
-                                $"{where}: a fact's split must be train or {HeldoutLanguageSplit}, got '{other}'"),
+                                $"{where}: a fact's split must be train or {TemplateSplits.HeldoutLanguage}, got '{other}'"),
                         },
                     })
                 .Where(f => KeepRel(f.Relation)).ToList();

@@ -1,6 +1,7 @@
 using KnPipeline.Stages.Models;
 using KnPipeline.Stages.Models.Core;
 using KnPipeline.Stages.Models.Tokenizers;
+using KnPipeline.Stages.Records;
 using static TorchSharp.torch;
 
 namespace KnPipeline.Stages.Training;
@@ -41,7 +42,7 @@ public sealed class EmbeddedModelEvaluator : IDisposable
             var scored = statements
                 .Where(s => s.Language == lang.Code && !benchmark.Collides(lang.Code, facts[s.FactId])).ToList();
             var trainS = scored.Where(s => s.IsTrain).ToList();
-            var allS = scored.Where(s => s.Split == "heldout").ToList();
+            var allS = scored.Where(s => s.Split == TemplateSplits.Heldout).ToList();
             var heldS = allS.Where(s => !facts[s.FactId].Guessable).ToList();
             var tr = PromptScorer.Run(_model, trainS.Select(s => ToQuery(s, facts[s.FactId])).ToList(), PadId);
             var all = PromptScorer.Run(_model, allS.Select(s => ToQuery(s, facts[s.FactId])).ToList(), PadId);
@@ -56,7 +57,7 @@ public sealed class EmbeddedModelEvaluator : IDisposable
                 TrainAlias = Share(tr, s => s.FirstTokenOrAlias), HeldoutAlias = Share(held, s => s.FirstTokenOrAlias),
                 HeldoutAllAlias = Share(all, s => s.FirstTokenOrAlias),
                 Crosslingual = Crosslingual(benchmark, lang, facts,
-                    scored.Where(s => s.Split == EmbeddedBenchmark.HeldoutLanguageSplit).ToList()),
+                    scored.Where(s => s.Split == TemplateSplits.HeldoutLanguage).ToList(), corpus.Cells),
             };
         }
         return result;
@@ -65,15 +66,15 @@ public sealed class EmbeddedModelEvaluator : IDisposable
     /// <summary>The figures of <see cref="CrosslingualFigures"/> over one language's language-held-out
     /// queries.</summary>
     private Dictionary<string, double> Crosslingual(EmbeddedBenchmark benchmark, EmbeddedBenchmark.Language lang,
-        Dictionary<string, EmbeddedBenchmark.Fact> facts, List<FactStatement> cellS)
+        Dictionary<string, EmbeddedBenchmark.Fact> facts, List<FactStatement> cellS, HeldOutCells cells)
     {
         var figures = new Dictionary<string, double>(StringComparer.Ordinal);
         if (cellS.Count == 0)
             return figures;
         var scores = PromptScorer.Run(_model, cellS.Select(s => ToQuery(s, facts[s.FactId])).ToList(), PadId);
         var trainedIn = benchmark.Languages.Where(l => l.Code != lang.Code).ToList();
-        string CategoryOf(FactStatement s) => CrosslingualFigures.Category(lang, trainedIn.Where(l =>
-            benchmark.Facts[l.Code].FirstOrDefault(f => f.FactId == s.FactId) is { HeldoutLanguage: false }));
+        string CategoryOf(FactStatement s) =>
+            CrosslingualFigures.Category(lang, trainedIn.Where(l => !cells.IsHeldOut(s.FactId, l.Code)));
         var kept = cellS.Select((s, i) => (s, i)).Where(p => !facts[p.s.FactId].Guessable).ToList();
         void Put(string key, IReadOnlyCollection<(FactStatement s, int i)> part)
         {

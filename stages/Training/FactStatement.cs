@@ -1,3 +1,5 @@
+using KnPipeline.Stages.Records;
+
 namespace KnPipeline.Stages.Training;
 
 /// <summary>
@@ -52,7 +54,7 @@ public sealed record FactStatement(
             template.IsTrain && !fact.HeldoutLanguage, x < y, text, subjStart, subjStart + fact.Subject.Length, objStart,
             fact.Object, space, language.Spaces)
         {
-            Split = fact.HeldoutLanguage ? EmbeddedBenchmark.HeldoutLanguageSplit : template.Split,
+            Split = fact.HeldoutLanguage ? TemplateSplits.HeldoutLanguage : template.Split,
         };
     }
 

@@ -1,3 +1,5 @@
+using KnPipeline.Stages.Records;
+
 namespace KnPipeline.Stages.Training;
 
 /// <summary>
@@ -34,7 +36,7 @@ public static class TokenizerCoverage
         {
             var set = seen.GetValueOrDefault(lang.Code) ?? [];
             int pieces = 0, unseen = 0;
-            foreach (var s in corpus.Statements.Where(s => s.Language == lang.Code && s.Split == "heldout" && s.SubjectFirst))
+            foreach (var s in corpus.Statements.Where(s => s.Language == lang.Code && s.Split == TemplateSplits.Heldout && s.SubjectFirst))
                 foreach (int id in bpe.Encode(s.Prompt))
                 {
                     pieces++;
