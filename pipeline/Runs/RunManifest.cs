@@ -23,7 +23,7 @@ public static class RunManifest
     ];
 
     /// <summary>
-    /// The hash of what decides the records: data, model, training and attribution settings, seed, chunking and
+    /// The hash of what decides the records: data, model, training, attribution and localization settings, seed, chunking and
     /// dtype. Run id, folders, device, threads, queue sizes and logging do not, so changing them never blocks a
     /// resume.
     /// </summary>
@@ -35,6 +35,7 @@ public static class RunManifest
         {
             ["data"] = all["data"]!.DeepClone(), ["model"] = all["model"]!.DeepClone(),
             ["embedded_model"] = all["embedded_model"]!.DeepClone(), ["attribution"] = all["attribution"]!.DeepClone(),
+            ["localization"] = all["localization"]!.DeepClone(),
             ["seed"] = run["seed"]!.DeepClone(), ["chunk_facts"] = run["chunk_facts"]!.DeepClone(),
             ["dtype"] = run["dtype"]!.DeepClone(),
         };

@@ -97,7 +97,8 @@ public sealed class BenchmarkSource
                     new QuarantineRecord(raw.Source, raw.Line, raw.FactId, JsonLines.Stage, reason, detail!));
                 continue;
             }
-            yield return new FactRecord(raw.FactId, raw.Relation, raw.Language, subject, obj, raw.Aliases, raw.Split);
+            yield return new FactRecord(raw.FactId, raw.Relation, raw.Language, subject, obj, raw.Aliases, raw.Split)
+                { Guessable = raw.Guessable };
         }
     }
 

@@ -16,4 +16,8 @@ public sealed record RawFact(
     IReadOnlyList<string> Aliases,
     string Source,
     int Line,
-    string Split = TemplateSplits.Train);
+    string Split = TemplateSplits.Train)
+{
+    /// <summary>The benchmark line's <c>guessable</c> flag (false when absent).</summary>
+    public bool Guessable { get; init; }
+}

@@ -122,8 +122,10 @@ public sealed class RmlLamaLoader : IBenchmarkLoader
                     line.TryString("subject", id, out string subject) &&
                     line.TryString("object", id, out string obj) &&
                     line.TryStringList("aliases", id, out var aliases) &&
-                    line.TryOptionalString("split", id, TemplateSplits.Train, out string split))
-                    yield return new RawFact(id, relation, language, subject, obj, aliases, source, line.Line, split);
+                    line.TryOptionalString("split", id, TemplateSplits.Train, out string split) &&
+                    line.TryOptionalBool("guessable", id, false, out bool guessable))
+                    yield return new RawFact(id, relation, language, subject, obj, aliases, source, line.Line, split)
+                        { Guessable = guessable };
             }
         }
     }

@@ -16,6 +16,8 @@ public sealed class PipelineConfig
 
     public AttributionOptions Attribution { get; set; } = new();
 
+    public LocalizationOptions Localization { get; set; } = new();
+
     public PipelineOptions Pipeline { get; set; } = new();
 
     public LoggingOptions Logging { get; set; } = new();
@@ -37,6 +39,7 @@ public sealed class PipelineConfig
         Add(Model, ModelOptions.SectionName, () => Model.Validate());
         Add(EmbeddedModel, EmbeddedModelOptions.SectionName, () => EmbeddedModel.Validate());
         Add(Attribution, AttributionOptions.SectionName, () => Attribution.Validate());
+        Add(Localization, LocalizationOptions.SectionName, () => Localization.Validate());
         Add(Pipeline, PipelineOptions.SectionName, () => Pipeline.Validate());
         Add(Logging, LoggingOptions.SectionName, () => Logging.Validate());
         return errors;

@@ -26,4 +26,11 @@ public sealed record FactRecord(
 {
     /// <summary>Version of this record's Parquet schema, written as <c>kn.schema_version</c>.</summary>
     public const string SchemaVersion = "fact/2";
+
+    /// <summary>
+    /// The answer follows from the subject's name or nationality (the embedded benchmark's <c>guessable</c>): such
+    /// facts are left out of the figures that ask whether knowledge transferred. Not a Parquet column: the analyses
+    /// that need it copy it into their own records.
+    /// </summary>
+    public bool Guessable { get; init; }
 }

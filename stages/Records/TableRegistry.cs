@@ -46,6 +46,22 @@ public static class TableRegistry
         new TableDef<PredictionRecord>("predictions", PredictionRecordSchema.Instance, r => r.Language,
             r => r.QueryId));
 
+    /// <summary>One record per fact, language and method: refined KNs and MATRICE's per-language sets.</summary>
+    public static readonly TableDef<FactKnRecord> FactKns = Register(
+        new TableDef<FactKnRecord>("fact_kns", FactKnRecordSchema.Instance, r => r.Language,
+            r => $"{r.FactId}\u0000{r.Method}"));
+
+    /// <summary>One record per fact, method and MATRICE variant pair; partitioned by method (a fact spans every
+    /// language).</summary>
+    public static readonly TableDef<MatriceRecord> Matrice = Register(
+        new TableDef<MatriceRecord>("matrice", MatriceRecordSchema.Instance, r => r.Method,
+            r => $"{r.FactId}\u0000{r.QueryVariant}\u0000{r.LanguageVariant}", partitionColumn: "method"));
+
+    /// <summary>One record per evaluated query, method and leave-one-language-out arm.</summary>
+    public static readonly TableDef<LoloRecord> Lolo = Register(
+        new TableDef<LoloRecord>("lolo", LoloRecordSchema.Instance, r => r.Language,
+            r => $"{MethodKey(r.QueryId, r.Method)}\u0000{r.Arm}"));
+
     // NUL sorts before every character a query id holds, so one query's methods stay together.
     private static string MethodKey(string queryId, string method) => $"{queryId}\u0000{method}";
 
