@@ -29,6 +29,13 @@ public sealed record BatchResult(DeviceBatch Batch, IReadOnlyList<MethodAttribut
 }
 
 /// <summary>
+/// A chunk once its last batch is through the device: every query's attributions under every method and every
+/// prediction, so the per-fact analyses see whole facts in every language.
+/// </summary>
+public sealed record AssembledChunk(TokenizedChunk Chunk, IReadOnlyList<MethodAttribution> Attributed,
+    IReadOnlyList<PredictionRecord> Predictions, int NotLocalized);
+
+/// <summary>
 /// A finished chunk: the records every stage emitted for it, and the counters its marker keeps. The writer only
 /// writes <see cref="Tables"/>; it knows no table by name.
 /// </summary>
@@ -38,6 +45,12 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
     public ExpandedChunk Expanded => Chunk.Expanded;
 
     public IReadOnlyList<PredictionRecord> Predictions { get; init; } = [];
+
+    public IReadOnlyList<FactKnRecord> FactKns { get; init; } = [];
+
+    public IReadOnlyList<MatriceRecord> Matrice { get; init; } = [];
+
+    public IReadOnlyList<LoloRecord> Lolo { get; init; } = [];
 
     /// <summary>The run's methods, in the config's order: the first one's records are what the marker counts as the
     /// chunk's attributed queries and completeness gaps (the summary's unsuffixed keys).</summary>
@@ -54,5 +67,8 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
         TableRegistry.KnSets.Rows(KnSets),
         TableRegistry.Quarantine.Rows(Quarantined),
         TableRegistry.Predictions.Rows(Predictions),
+        TableRegistry.FactKns.Rows(FactKns),
+        TableRegistry.Matrice.Rows(Matrice),
+        TableRegistry.Lolo.Rows(Lolo),
     ];
 }

@@ -1,6 +1,7 @@
 using KnPipeline.Graph;
 using KnPipeline.Runs;
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Localization;
 using KnPipeline.Stages.Options;
 using KnPipeline.Stages.QueryExpansion;
 using KnPipeline.Stages.Records;
@@ -16,7 +17,7 @@ namespace KnPipeline.Hosting;
 public static class GraphPhase
 {
     public sealed record Outcome(bool Interrupted, long ChunksWritten, long QueriesAttributed, double DeviceSeconds,
-        double DeviceBusy, (double Expand, double Tokenize, double Write) StageSeconds, double Flops = 0);
+        double DeviceBusy, StageTimes StageSeconds, double Flops = 0);
 
     public static async Task<Outcome> RunAsync(PipelineConfig c, RunInputs inputs, RunPlan plan, RunFolder run,
         PartMetadata metadata, ILogger log, CancellationToken ct)
@@ -48,7 +49,11 @@ public static class GraphPhase
                 lock (plan.Totals)
                     plan.Totals.Add(marker);
                 Interlocked.Increment(ref written);
-            });
+            },
+            c.Localization.Enabled
+                ? new LocalizationStage(c.Localization, c.Attribution.KnThreshold, loaded.Model.FfnWidth, c.Run.Seed)
+                : null,
+            c.Localization.Enabled && c.Localization.Lolo ? new LoloRunner(loaded.Model, loaded.PadId) : null);
         progress.SetDeviceBusy(() => graph.DeviceBusy);
         bool interrupted = false;
         try
