@@ -34,7 +34,8 @@ public sealed class PipelineGraph(
     ILogger log,
     Action<ChunkMarker> onWritten,
     LocalizationStage? localization = null,
-    LoloRunner? lolo = null)
+    QueryLocalizationStage? queryLocalization = null,
+    SetScalingRunner? scaling = null)
 {
     /// <summary>Fraction of the device stage's wall time spent computing a batch.</summary>
     public double DeviceBusy => DeviceSeconds > 0 ? Math.Min(1, _deviceCompute / DeviceSeconds) : 0;
@@ -149,38 +150,55 @@ public sealed class PipelineGraph(
         }, new ExecutionDataflowBlockOptions { BoundedCapacity = capacity, CancellationToken = ct });
 
         // CPU: the records of each query (top-k lists, coarse sets) and the per-fact analyses (refined sets,
-        // MATRICE, the leave-one-language-out sets). They overlap the device's next chunk.
-        var analyze = new TransformBlock<AssembledChunk, (ChunkResult Result, IReadOnlyList<LoloTrial> Trials)>(a =>
+        // MATRICE, consistency, and the sets the interventions scale). They overlap the device's next chunk.
+        var analyze = new TransformBlock<AssembledChunk, AnalyzedChunk>(a =>
         {
             long start = Stopwatch.GetTimestamp();
             var (records, knSets) = device.Selection.Run(a.Attributed);
             var factKns = new List<FactKnRecord>();
             var matrice = new List<MatriceRecord>();
+            var consistency = new List<ConsistencyRecord>();
             var trials = new List<LoloTrial>();
-            if (localization != null)
-                foreach (var fact in FactGroup.Of(a.Chunk.Expanded.Chunk.Facts, a.Attributed))
+            var planned = new List<QueryLocalizationStage.Planned>();
+            foreach (var fact in FactGroup.Of(a.Chunk.Expanded.Chunk.Facts, a.Attributed, a.Predictions))
+            {
+                if (localization != null)
                 {
                     var found = localization.Analyze(fact);
                     factKns.AddRange(found.FactKns);
                     matrice.AddRange(found.Matrice);
                     trials.AddRange(found.Trials);
                 }
+                if (queryLocalization != null)
+                {
+                    var (cells, plan) = queryLocalization.Analyze(fact);
+                    consistency.AddRange(cells);
+                    planned.AddRange(plan);
+                }
+            }
             AddSince(ref _analyzeTicks, start);
             var result = new ChunkResult(a.Chunk, records, knSets, a.NotLocalized)
-                { Predictions = a.Predictions, Methods = methods, FactKns = factKns, Matrice = matrice };
-            return (result, (IReadOnlyList<LoloTrial>)trials);
+            {
+                Predictions = a.Predictions, Methods = methods, FactKns = factKns, Matrice = matrice,
+                Consistency = consistency,
+            };
+            return new AnalyzedChunk(result, trials, planned);
         }, Cpu(1));
 
-        // Device: the suppressions of the leave-one-language-out arms, on the device thread between attribution
-        // batches (the engine changes no weight, so nothing needs restoring).
-        var intervene = new TransformBlock<(ChunkResult Result, IReadOnlyList<LoloTrial> Trials), ChunkResult>(x =>
+        // Device: the set scalings the analyses asked for (leave-one-language-out, KL vs QL, query-KN mapping), on
+        // the device thread between attribution batches; the engine changes no weight, so nothing needs restoring.
+        var intervene = new TransformBlock<AnalyzedChunk, ChunkResult>(x =>
         {
-            if (lolo == null || x.Trials.Count == 0)
+            if (scaling == null || x.Trials.Count + x.Planned.Count == 0)
                 return x.Result;
             long start = Stopwatch.GetTimestamp();
-            var rows = lolo.Run(x.Trials);
+            var lolo = new LoloRunner(scaling).Run(x.Trials);
+            var (before, after) = scaling.Run(x.Planned.Select(p => p.Request).ToList());
             AddSince(ref _interveneTicks, start);
-            return x.Result with { Lolo = rows };
+            return x.Result with
+            {
+                Lolo = lolo, QlInterventions = QueryLocalizationStage.Interventions(x.Planned, before, after),
+            };
         }, new ExecutionDataflowBlockOptions
         {
             BoundedCapacity = 1, MaxDegreeOfParallelism = 1, TaskScheduler = deviceThread, CancellationToken = ct,

@@ -1,4 +1,5 @@
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Localization;
 using KnPipeline.Stages.Records;
 using KnPipeline.Stages.Tokenization;
 
@@ -35,6 +36,10 @@ public sealed record BatchResult(DeviceBatch Batch, IReadOnlyList<MethodAttribut
 public sealed record AssembledChunk(TokenizedChunk Chunk, IReadOnlyList<MethodAttribution> Attributed,
     IReadOnlyList<PredictionRecord> Predictions, int NotLocalized);
 
+/// <summary>A chunk after the per-fact analyses: its records so far, and the set scalings the device is to run.</summary>
+public sealed record AnalyzedChunk(ChunkResult Result, IReadOnlyList<LoloTrial> Trials,
+    IReadOnlyList<QueryLocalizationStage.Planned> Planned);
+
 /// <summary>
 /// A finished chunk: the records every stage emitted for it, and the counters its marker keeps. The writer only
 /// writes <see cref="Tables"/>; it knows no table by name.
@@ -51,6 +56,10 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
     public IReadOnlyList<MatriceRecord> Matrice { get; init; } = [];
 
     public IReadOnlyList<LoloRecord> Lolo { get; init; } = [];
+
+    public IReadOnlyList<ConsistencyRecord> Consistency { get; init; } = [];
+
+    public IReadOnlyList<QueryInterventionRecord> QlInterventions { get; init; } = [];
 
     /// <summary>The run's methods, in the config's order: the first one's records are what the marker counts as the
     /// chunk's attributed queries and completeness gaps (the summary's unsuffixed keys).</summary>
@@ -70,5 +79,7 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
         TableRegistry.FactKns.Rows(FactKns),
         TableRegistry.Matrice.Rows(Matrice),
         TableRegistry.Lolo.Rows(Lolo),
+        TableRegistry.Consistency.Rows(Consistency),
+        TableRegistry.QlInterventions.Rows(QlInterventions),
     ];
 }

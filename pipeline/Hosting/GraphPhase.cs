@@ -53,7 +53,11 @@ public static class GraphPhase
             c.Localization.Enabled
                 ? new LocalizationStage(c.Localization, c.Attribution.KnThreshold, loaded.Model.FfnWidth, c.Run.Seed)
                 : null,
-            c.Localization.Enabled && c.Localization.Lolo ? new LoloRunner(loaded.Model, loaded.PadId) : null);
+            c.Consistency.Enabled
+                ? new QueryLocalizationStage(c.Consistency, c.Attribution.KnThreshold, c.Localization.RefinedShare,
+                    loaded.Model.FfnWidth, c.Run.Seed)
+                : null,
+            new SetScalingRunner(loaded.Model, loaded.PadId));
         progress.SetDeviceBusy(() => graph.DeviceBusy);
         bool interrupted = false;
         try
