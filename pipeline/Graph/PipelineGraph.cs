@@ -35,7 +35,8 @@ public sealed class PipelineGraph(
     Action<ChunkMarker> onWritten,
     LocalizationStage? localization = null,
     QueryLocalizationStage? queryLocalization = null,
-    SetScalingRunner? scaling = null)
+    SetScalingRunner? scaling = null,
+    SynapseProbe? synapses = null)
 {
     /// <summary>Fraction of the device stage's wall time spent computing a batch.</summary>
     public double DeviceBusy => DeviceSeconds > 0 ? Math.Min(1, _deviceCompute / DeviceSeconds) : 0;
@@ -160,6 +161,7 @@ public sealed class PipelineGraph(
             var consistency = new List<ConsistencyRecord>();
             var trials = new List<LoloTrial>();
             var planned = new List<QueryLocalizationStage.Planned>();
+            var synapseQueries = new List<SynapseQuery>();
             foreach (var fact in FactGroup.Of(a.Chunk.Expanded.Chunk.Facts, a.Attributed, a.Predictions))
             {
                 if (localization != null)
@@ -174,6 +176,8 @@ public sealed class PipelineGraph(
                     var (cells, plan) = queryLocalization.Analyze(fact);
                     consistency.AddRange(cells);
                     planned.AddRange(plan);
+                    if (synapses != null)
+                        synapseQueries.AddRange(queryLocalization.SynapseQueries(fact));
                 }
             }
             AddSince(ref _analyzeTicks, start);
@@ -182,22 +186,26 @@ public sealed class PipelineGraph(
                 Predictions = a.Predictions, Methods = methods, FactKns = factKns, Matrice = matrice,
                 Consistency = consistency,
             };
-            return new AnalyzedChunk(result, trials, planned);
+            return new AnalyzedChunk(result, trials, planned, synapseQueries);
         }, Cpu(1));
 
         // Device: the set scalings the analyses asked for (leave-one-language-out, KL vs QL, query-KN mapping), on
         // the device thread between attribution batches; the engine changes no weight, so nothing needs restoring.
         var intervene = new TransformBlock<AnalyzedChunk, ChunkResult>(x =>
         {
-            if (scaling == null || x.Trials.Count + x.Planned.Count == 0)
+            if (scaling == null || x.Trials.Count + x.Planned.Count + x.Synapses.Count == 0)
                 return x.Result;
             long start = Stopwatch.GetTimestamp();
             var lolo = new LoloRunner(scaling).Run(x.Trials);
             var (before, after) = scaling.Run(x.Planned.Select(p => p.Request).ToList());
+            var (probes, heatmaps, skipped) = synapses?.Run(x.Synapses) ?? ([], [], 0);
             AddSince(ref _interveneTicks, start);
             return x.Result with
             {
                 Lolo = lolo, QlInterventions = QueryLocalizationStage.Interventions(x.Planned, before, after),
+                Synapses = probes, SynapseHeatmaps = heatmaps,
+                AnalysisSkipped = skipped == 0 ? new(StringComparer.Ordinal)
+                    : new(StringComparer.Ordinal) { [SynapseProbe.SkipReason] = skipped },
             };
         }, new ExecutionDataflowBlockOptions
         {

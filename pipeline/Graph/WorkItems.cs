@@ -38,7 +38,7 @@ public sealed record AssembledChunk(TokenizedChunk Chunk, IReadOnlyList<MethodAt
 
 /// <summary>A chunk after the per-fact analyses: its records so far, and the set scalings the device is to run.</summary>
 public sealed record AnalyzedChunk(ChunkResult Result, IReadOnlyList<LoloTrial> Trials,
-    IReadOnlyList<QueryLocalizationStage.Planned> Planned);
+    IReadOnlyList<QueryLocalizationStage.Planned> Planned, IReadOnlyList<SynapseQuery> Synapses);
 
 /// <summary>
 /// A finished chunk: the records every stage emitted for it, and the counters its marker keeps. The writer only
@@ -61,6 +61,14 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
 
     public IReadOnlyList<QueryInterventionRecord> QlInterventions { get; init; } = [];
 
+    public IReadOnlyList<SynapseRecord> Synapses { get; init; } = [];
+
+    public IReadOnlyList<SynapseHeatmapRecord> SynapseHeatmaps { get; init; } = [];
+
+    /// <summary>Work the analyses left out on purpose, by reason, added to the marker's skip counts (the summary's
+    /// <c>skipped_&lt;reason&gt;</c>).</summary>
+    public SortedDictionary<string, long> AnalysisSkipped { get; init; } = new(StringComparer.Ordinal);
+
     /// <summary>The run's methods, in the config's order: the first one's records are what the marker counts as the
     /// chunk's attributed queries and completeness gaps (the summary's unsuffixed keys).</summary>
     public IReadOnlyList<string> Methods { get; init; } = [];
@@ -81,5 +89,7 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
         TableRegistry.Lolo.Rows(Lolo),
         TableRegistry.Consistency.Rows(Consistency),
         TableRegistry.QlInterventions.Rows(QlInterventions),
+        TableRegistry.Synapses.Rows(Synapses),
+        TableRegistry.SynapseHeatmaps.Rows(SynapseHeatmaps),
     ];
 }

@@ -2,6 +2,7 @@ using KnPipeline.Graph;
 using KnPipeline.Runs;
 using KnPipeline.Stages.Attribution;
 using KnPipeline.Stages.Localization;
+using KnPipeline.Stages.Models;
 using KnPipeline.Stages.Options;
 using KnPipeline.Stages.QueryExpansion;
 using KnPipeline.Stages.Records;
@@ -57,7 +58,10 @@ public static class GraphPhase
                 ? new QueryLocalizationStage(c.Consistency, c.Attribution.KnThreshold, c.Localization.RefinedShare,
                     loaded.Model.FfnWidth, c.Run.Seed)
                 : null,
-            new SetScalingRunner(loaded.Model, loaded.PadId));
+            new SetScalingRunner(loaded.Model, loaded.PadId),
+            c.Consistency.Enabled && c.Synapses.Enabled
+                ? new SynapseProbe(loaded.Model, loaded.PadId, c.Synapses, c.Run.Seed, SpecialIds(loaded))
+                : null);
         progress.SetDeviceBusy(() => graph.DeviceBusy);
         bool interrupted = false;
         try
@@ -77,6 +81,14 @@ public static class GraphPhase
         }
         return new Outcome(interrupted, written, graph.QueriesAttributed, graph.DeviceSeconds, graph.DeviceBusy,
             graph.StageSeconds, stage.Flops);
+    }
+
+    /// <summary>The tokenizer's special token ids: a synapse never chooses one at position 0.</summary>
+    private static HashSet<int> SpecialIds(LoadedModel loaded)
+    {
+        var t = loaded.Tokenizer;
+        int?[] ids = t is null ? [] : [t.BosId, t.EosId, t.PadId, t.ClsId, t.SepId, t.MaskId, t.UnkId];
+        return ids.Where(i => i.HasValue).Select(i => i!.Value).ToHashSet();
     }
 
     /// <summary>

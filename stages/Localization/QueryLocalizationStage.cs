@@ -105,6 +105,23 @@ public sealed class QueryLocalizationStage(ConsistencyOptions options, double kn
         return record;
     }
 
+    /// <summary>
+    /// The queries the synapse probe scales: every correct training-template query of the fact, with its coarse KNs
+    /// under the run's first method; the first of them (languages in ordinal order) also keeps its heatmap.
+    /// </summary>
+    public List<SynapseQuery> SynapseQueries(FactGroup fact)
+    {
+        var first = fact.Attributed.GroupBy(a => OptionNames.Of(a.Method)).FirstOrDefault();
+        if (first is null)
+            return [];
+        var view = new FactMethodView(first.ToList(), ffnWidth);
+        var list = new List<SynapseQuery>();
+        foreach (var l in fact.CellSplits.Keys.Order(StringComparer.Ordinal))
+            foreach (var (q, scores) in view.Correct(l).Where(c => c.Query.Split == TemplateSplits.Train))
+                list.Add(new SynapseQuery(q, first.Key, view.Set(scores.Coarse(knThreshold)), list.Count == 0));
+        return list;
+    }
+
     /// <summary>The records of a chunk's planned scalings, given the device's probabilities.</summary>
     public static List<QueryInterventionRecord> Interventions(IReadOnlyList<Planned> plan,
         IReadOnlyDictionary<string, double> before, IReadOnlyList<double> after)

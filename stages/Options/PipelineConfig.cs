@@ -20,6 +20,8 @@ public sealed class PipelineConfig
 
     public ConsistencyOptions Consistency { get; set; } = new();
 
+    public SynapseOptions Synapses { get; set; } = new();
+
     public PipelineOptions Pipeline { get; set; } = new();
 
     public LoggingOptions Logging { get; set; } = new();
@@ -43,6 +45,7 @@ public sealed class PipelineConfig
         Add(Attribution, AttributionOptions.SectionName, () => Attribution.Validate());
         Add(Localization, LocalizationOptions.SectionName, () => Localization.Validate());
         Add(Consistency, ConsistencyOptions.SectionName, () => Consistency.Validate());
+        Add(Synapses, SynapseOptions.SectionName, () => Synapses.Validate());
         Add(Pipeline, PipelineOptions.SectionName, () => Pipeline.Validate());
         Add(Logging, LoggingOptions.SectionName, () => Logging.Validate());
         return errors;

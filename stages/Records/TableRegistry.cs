@@ -75,6 +75,17 @@ public static class TableRegistry
             r => r.Language, r => string.Join('\u0000', MethodKey(r.QueryId, r.Method), r.Analysis, r.Arm,
                 r.SourceQuery, r.Control ? "1" : "0", r.Alpha.ToString("R", CultureInfo.InvariantCulture))));
 
+    /// <summary>One record per query, variant, control and α of the knowledge-synapse probe.</summary>
+    public static readonly TableDef<SynapseRecord> Synapses = Register(
+        new TableDef<SynapseRecord>("synapses", SynapseRecordSchema.Instance, r => r.Language,
+            r => string.Join('\u0000', r.QueryId, r.Variant, r.Control ? "1" : "0",
+                r.Alpha.ToString("R", CultureInfo.InvariantCulture))));
+
+    /// <summary>Per layer, one query per fact: attention and KN activations before and after.</summary>
+    public static readonly TableDef<SynapseHeatmapRecord> SynapseHeatmaps = Register(
+        new TableDef<SynapseHeatmapRecord>("synapse_heatmaps", SynapseHeatmapRecordSchema.Instance, r => r.Language,
+            r => $"{r.QueryId}\u0000{r.Layer:D4}"));
+
     // NUL sorts before every character a query id holds, so one query's methods stay together.
     private static string MethodKey(string queryId, string method) => $"{queryId}\u0000{method}";
 
