@@ -334,4 +334,26 @@ public class LocalizationStageTests
         Assert.Equal([0, 1, 3, 1], am.AgnosticUnit);
         Assert.Equal([1, 2, 1, 1], am.AgnosticLayer);
     }
+
+    [Fact]
+    public void FactGroupsGatherEachFactsCellsAndAttributions()
+    {
+        List<FactRecord> facts =
+        [
+            new("F1", "P36", "en", "France", "Paris", []),
+            new("F1", "P36", "fr", "France", "Paris", [], TemplateSplits.HeldoutLanguage) { Guessable = true },
+            new("F2", "P36", "en", "Japan", "Tokyo", []),
+        ];
+        var f1 = Of("en", 1, Shared);
+        var f2 = Of(Query("en", 1, fact: "F2"), Shared);
+        var f1b = Of("fr", 2, Shared);
+        var groups = FactGroup.Of(facts, [f2, f1, f1b]).ToList();
+        Assert.Equal(["F1", "F2"], groups.Select(g => g.FactId));
+        Assert.True(groups[0].Guessable);                          // one guessable cell makes the fact guessable
+        Assert.False(groups[1].Guessable);
+        Assert.Equal(TemplateSplits.HeldoutLanguage, groups[0].CellSplits["fr"]);
+        Assert.Equal(TemplateSplits.Train, groups[0].CellSplits["en"]);
+        Assert.Equal([f1, f1b], groups[0].Attributed);
+        Assert.Equal([f2], groups[1].Attributed);
+    }
 }
