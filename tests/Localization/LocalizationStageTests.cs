@@ -356,4 +356,29 @@ public class LocalizationStageTests
         Assert.Equal([f1, f1b], groups[0].Attributed);
         Assert.Equal([f2], groups[1].Attributed);
     }
+
+    [Fact]
+    public void AHeldOutLanguageIsEvaluatedButNeverLocalized()
+    {
+        var attributed = new[] { "de", "en", "es" }.SelectMany(l => Enumerable.Range(1, 2).Select(k =>
+            Of(l, k, [1f, 0, 0.5f, 0, 0, 0, 0, 0]))).ToList();
+        // fr is held out as a language: its (correct) queries carry that split, whatever their template's.
+        attributed.Add(Of("fr", 1, [1f, 0, 0, 0, 0, 0, 0, 0], split: TemplateSplits.HeldoutLanguage));
+        attributed.Add(Of("fr", 2, [1f, 0, 0, 0, 0, 0, 0, 0], split: TemplateSplits.HeldoutLanguage));
+        var cells = new Dictionary<string, string>
+        {
+            ["de"] = TemplateSplits.Train, ["en"] = TemplateSplits.Train, ["es"] = TemplateSplits.Train,
+            ["fr"] = TemplateSplits.HeldoutLanguage,
+        };
+        var result = Stage().Analyze(new FactGroup(Fact, Relation, false, cells, attributed));
+        var fr = result.FactKns.Single(k => k.Language == "fr");
+        Assert.Equal((TemplateSplits.HeldoutLanguage, 0, false), (fr.CellSplit, fr.CorrectQueries, fr.Localized));
+        Assert.Equal(["fr"], result.Matrice.Single(m => m.IsDefault).LeftOut);
+        var frTrials = result.Trials.Where(t => t.Language == "fr").ToList();
+        Assert.Equal(LocalizationStage.Arms, frTrials.Select(t => t.Arm));
+        Assert.All(frTrials, t => Assert.Equal(2, t.Queries.Count));
+        // The other three agree on neurons 0 and 2: fr is tested on exactly them.
+        Assert.Equal([1, 1], frTrials[0].Set.Layers);
+        Assert.Equal([0, 2], frTrials[0].Set.Units);
+    }
 }
