@@ -200,6 +200,10 @@ public sealed class PipelineGraph(
             var (before, after) = scaling.Run(x.Planned.Select(p => p.Request).ToList());
             var (probes, heatmaps, skipped) = synapses?.Run(x.Synapses) ?? ([], [], 0);
             AddSince(ref _interveneTicks, start);
+            // The device thread computes here too, between attribution batches: device-busy counts it, so a device
+            // kept busy by interventions does not look idle. The device stage's span (device_s, queries/s) is still
+            // that of attribution.
+            _deviceCompute += Stopwatch.GetElapsedTime(start).TotalSeconds;
             return x.Result with
             {
                 Lolo = lolo, QlInterventions = QueryLocalizationStage.Interventions(x.Planned, before, after),
