@@ -79,11 +79,11 @@ public sealed class MatriceReducer : IRunReducer
 
         // The default pair's records without their score vectors, which go into the per-relation sums as they pass.
         var defaults = new List<MatriceRecord>();
-        var variants = new List<(string Method, string Variant, int Languages, int Agnostic)>();
+        var variants = new List<MatriceRecord>();
         var relations = new Dictionary<string, RelationKns>(StringComparer.Ordinal);
         foreach (var r in Read(run, TableRegistry.Matrice, ct))
         {
-            variants.Add((r.Method, r.Variant, r.Languages.Length, r.AgnosticLayer.Length));
+            variants.Add(r with { Score = [] });
             if (!r.IsDefault)
                 continue;
             if (!relations.TryGetValue(r.Method, out var rel))
@@ -106,7 +106,7 @@ public sealed class MatriceReducer : IRunReducer
             var l = lolo.Where(r => r.Method == method).ToList();
             var overlap = Overlap(k, languages);
             return new MethodMatrice(method, d.Count, AgnosticKns(d), FactSpecific(d, ratio),
-                VariantMeans(variants.Where(v => v.Method == method)), overlap,
+                VariantMeans(variants.Where(v => v.Method == method), ratio), overlap,
                 MatriceStatistics.Lolo(l, seed, resamples), NonemptyShare(l).Share, NonemptyShare(l).Pairs,
                 MatriceStatistics.Lolo(l, seed, resamples, b => ScriptOf(languages, b)),
                 MatriceStatistics.Lolo(l, seed, resamples, b => FamilyOf(languages, b)),
@@ -120,12 +120,12 @@ public sealed class MatriceReducer : IRunReducer
             results);
     }
 
-    /// <summary>Each variant pair's mean agnostic set size over the facts with two localized languages or more.
-    /// </summary>
-    private static List<VariantMean> VariantMeans(
-        IEnumerable<(string Method, string Variant, int Languages, int Agnostic)> rows) =>
-        rows.Where(r => r.Languages >= 2).GroupBy(r => r.Variant)
-            .Select(g => new VariantMean(g.Key, g.Count(), Mean(g.Select(r => (double)r.Agnostic))))
+    /// <summary>Each variant pair's mean agnostic set size over the facts with two localized languages or more, and
+    /// its fact-specific share (reported beside every agnostic count).</summary>
+    private static List<VariantMean> VariantMeans(IEnumerable<MatriceRecord> rows, double ratio) =>
+        rows.GroupBy(r => r.Variant)
+            .Select(g => (g.Key, Count: AgnosticKns(g), Specific: FactSpecific(g, ratio)))
+            .Select(v => new VariantMean(v.Key, v.Count.Facts, v.Count.Mean, v.Specific.Share))
             .OrderBy(v => v.Variant, StringComparer.Ordinal).ToList();
 
     private static IEnumerable<T> Read<T>(RunFolder run, TableDef<T> table, CancellationToken ct) where T : class =>
@@ -186,7 +186,7 @@ public sealed record LanguageGroup(string Code, string Family, string Script);
 
 /// <summary>A variant pair (<c>query×language</c>): its facts with two localized languages or more, and their mean
 /// agnostic set size.</summary>
-public sealed record VariantMean(string Variant, int Facts, double? AgnosticKns);
+public sealed record VariantMean(string Variant, int Facts, double? AgnosticKns, double? FactSpecificShare);
 
 /// <summary>One method's statistics under the default variant pair.</summary>
 public sealed record MethodMatrice(string Method, int Facts, AgnosticCount AgnosticKns,

@@ -81,8 +81,10 @@ public sealed class MatriceSection : IReportSection
             }));
         var variants = r.Methods.SelectMany(m => m.Variants.Select(v => (m.Method, v))).ToList();
         if (variants.Count > 0)
-            w.Table(["method", "variant (query × language)", "facts ≥ 2 languages", "agnostic KNs per fact"],
-                variants.Select(x => new[] { x.Method, x.v.Variant, $"{x.v.Facts}", F(x.v.AgnosticKns) }));
+            w.Table(["method", "variant (query × language)", "facts ≥ 2 languages", "agnostic KNs per fact",
+                    "fact-specific share"],
+                variants.Select(x => new[]
+                    { x.Method, x.v.Variant, $"{x.v.Facts}", F(x.v.AgnosticKns), F(x.v.FactSpecificShare) }));
     }
 
     private static void PerLayer(SectionWriter w, MethodMatrice m)
@@ -101,8 +103,9 @@ public sealed class MatriceSection : IReportSection
         }
         w.Figure("matrice_per_layer", $"Method `{m.Method}`: language-agnostic KNs per layer (once per fact; " +
                  $"{m.AgnosticKns.Facts} facts with ≥ 2 localized languages, {F(m.AgnosticKns.Mean)} per fact, " +
-                 $"fact-specific share {F(m.FactSpecificity.Share)}) and language-specific KNs (once per fact and " +
-                 "language).", data, path =>
+                 $"fact-specific share {F(m.FactSpecificity.Share)}; per layer " +
+                 string.Join(", ", m.PerLayer.Select(l => $"{l.Layer}: {l.Agnostic}")) + ") and language-specific " +
+                 "KNs (once per fact and language).", data, path =>
             Plots.GroupedBars(path, $"Agnostic and specific KNs per layer ({m.Method})", "layer", "KNs",
                 m.PerLayer.Select(l => $"layer {l.Layer}").ToArray(), ["agnostic", "language-specific"], values));
     }
