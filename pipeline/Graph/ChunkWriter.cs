@@ -30,12 +30,22 @@ public sealed class ChunkWriter(RunFolder run, PartMetadata metadata, int rowGro
                 ? new SortedDictionary<string, QuantileSketch>(result.Methods.Skip(1).ToDictionary(m => m,
                     m => QuantileSketch.Of(byMethod[m].SelectMany(a => a.LayerGap))), StringComparer.Ordinal)
                 : null,
-            Skipped = expanded.Skipped,
+            Skipped = result.AnalysisSkipped.Count == 0 ? expanded.Skipped : Merged(expanded.Skipped,
+                result.AnalysisSkipped),
             NotLocalized = result.NotLocalized,
             TokenStats = result.Chunk.TokenStats.ToArray(),
         };
         marker.Write(run);
         return marker;
+    }
+
+    private static SortedDictionary<string, long> Merged(SortedDictionary<string, long> a,
+        SortedDictionary<string, long> b)
+    {
+        var merged = new SortedDictionary<string, long>(a, StringComparer.Ordinal);
+        foreach (var (k, v) in b)
+            merged[k] = merged.GetValueOrDefault(k) + v;
+        return merged;
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Tasks.Dataflow;
 using KnPipeline.Runs;
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Localization;
 using KnPipeline.Stages.Options;
 using KnPipeline.Stages.QueryExpansion;
 using KnPipeline.Stages.Records;
@@ -10,9 +11,12 @@ using Microsoft.Extensions.Logging;
 
 namespace KnPipeline.Graph;
 
+/// <summary>Busy seconds of the CPU stages and of the interventions, summed over their workers.</summary>
+public sealed record StageTimes(double Expand, double Tokenize, double Write, double Analyze, double Intervene);
+
 /// <summary>
 /// The Dataflow graph of one run: source → query expansion → tokenization → batch packer → attribution
-/// (device) → KN selection and Parquet sinks. Every block is bounded, so a full writer throttles the device and a
+/// (device) → chunk assembled → per-fact analyses (CPU) → interventions (device) → Parquet sinks. Every block is bounded, so a full writer throttles the device and a
 /// busy device throttles tokenization, and memory does not grow with the benchmark. Blocks are linked with completion
 /// propagation; every block also cancels a shared token when it faults, which releases a producer blocked on a full
 /// head and makes the whole graph stop with the first real error (docs/architecture.md, Library notes).
@@ -28,7 +32,11 @@ public sealed class PipelineGraph(
     int capacity,
     int parallelism,
     ILogger log,
-    Action<ChunkMarker> onWritten)
+    Action<ChunkMarker> onWritten,
+    LocalizationStage? localization = null,
+    QueryLocalizationStage? queryLocalization = null,
+    SetScalingRunner? scaling = null,
+    SynapseProbe? synapses = null)
 {
     /// <summary>Fraction of the device stage's wall time spent computing a batch.</summary>
     public double DeviceBusy => DeviceSeconds > 0 ? Math.Min(1, _deviceCompute / DeviceSeconds) : 0;
@@ -44,14 +52,15 @@ public sealed class PipelineGraph(
 
     private long _firstStart = -1, _lastEnd;
     private double _deviceCompute;
-    private long _expandTicks, _tokenizeTicks, _writeTicks, _queriesAttributed, _chunksWritten;
+    private long _expandTicks, _tokenizeTicks, _writeTicks, _analyzeTicks, _interveneTicks, _queriesAttributed,
+        _chunksWritten;
 
     /// <summary>
     /// Busy seconds of the CPU stages summed over their workers (they overlap each other and the device, so they do
     /// not add up to the wall time): where the time goes when the device waits.
     /// </summary>
-    public (double Expand, double Tokenize, double Write) StageSeconds =>
-        (Seconds(ref _expandTicks), Seconds(ref _tokenizeTicks), Seconds(ref _writeTicks));
+    public StageTimes StageSeconds => new(Seconds(ref _expandTicks), Seconds(ref _tokenizeTicks),
+        Seconds(ref _writeTicks), Seconds(ref _analyzeTicks), Seconds(ref _interveneTicks));
 
     private static double Seconds(ref long ticks) => (double)Interlocked.Read(ref ticks) / Stopwatch.Frequency;
 
@@ -121,38 +130,97 @@ public sealed class PipelineGraph(
         });
 
         var methods = device.Methods.Select(m => OptionNames.Of(m)).ToList();
-        var attributions = new List<AttributionRecord>();
-        var knSets = new List<KnSetRecord>();
+        // Chunk assembled: a chunk's batches are gathered until its last one, so the per-fact analyses below see each
+        // fact whole, in every language and under every method.
+        var attributed = new List<MethodAttribution>();
         var predictions = new List<PredictionRecord>();
         int pendingNotLocalized = 0;
-        var write = new ActionBlock<BatchResult>(async r =>
+        var assemble = new TransformManyBlock<BatchResult, AssembledChunk>(r =>
         {
-            long start = Stopwatch.GetTimestamp();
-            // The device stage ends with the last batch; selecting KNs and writing are not device time, and here
-            // they overlap the device's next batches.
-            var (a, k) = device.Selection.Run(r.Attributed);
-            attributions.AddRange(a);
-            knSets.AddRange(k);
+            attributed.AddRange(r.Attributed);
             predictions.AddRange(r.Predictions);
             pendingNotLocalized += r.NotLocalized;
             if (!r.Batch.IsLast)
-            {
-                AddSince(ref _writeTicks, start);
-                return;
-            }
-            var chunk = r.Batch.Chunk;
-            var marker = await writer.WriteAsync(
-                new ChunkResult(chunk, attributions.ToList(), knSets.ToList(), pendingNotLocalized)
-                    { Predictions = predictions.ToList(), Methods = methods }, ct);
-            attributions.Clear();
-            knSets.Clear();
+                return [];
+            var chunk = new AssembledChunk(r.Batch.Chunk, attributed.ToList(), predictions.ToList(),
+                pendingNotLocalized);
+            attributed.Clear();
             predictions.Clear();
             pendingNotLocalized = 0;
+            return [chunk];
+        }, new ExecutionDataflowBlockOptions { BoundedCapacity = capacity, CancellationToken = ct });
+
+        // CPU: the records of each query (top-k lists, coarse sets) and the per-fact analyses (refined sets,
+        // MATRICE, consistency, and the sets the interventions scale). They overlap the device's next chunk.
+        var analyze = new TransformBlock<AssembledChunk, AnalyzedChunk>(a =>
+        {
+            long start = Stopwatch.GetTimestamp();
+            var (records, knSets) = device.Selection.Run(a.Attributed);
+            var factKns = new List<FactKnRecord>();
+            var matrice = new List<MatriceRecord>();
+            var consistency = new List<ConsistencyRecord>();
+            var trials = new List<LoloTrial>();
+            var planned = new List<QueryLocalizationStage.Planned>();
+            var synapseQueries = new List<SynapseQuery>();
+            foreach (var fact in FactGroup.Of(a.Chunk.Expanded.Chunk.Facts, a.Attributed, a.Predictions))
+            {
+                if (localization != null)
+                {
+                    var found = localization.Analyze(fact);
+                    factKns.AddRange(found.FactKns);
+                    matrice.AddRange(found.Matrice);
+                    trials.AddRange(found.Trials);
+                }
+                if (queryLocalization != null)
+                {
+                    var (cells, plan) = queryLocalization.Analyze(fact);
+                    consistency.AddRange(cells);
+                    planned.AddRange(plan);
+                    if (synapses != null)
+                        synapseQueries.AddRange(queryLocalization.SynapseQueries(fact));
+                }
+            }
+            AddSince(ref _analyzeTicks, start);
+            var result = new ChunkResult(a.Chunk, records, knSets, a.NotLocalized)
+            {
+                Predictions = a.Predictions, Methods = methods, FactKns = factKns, Matrice = matrice,
+                Consistency = consistency,
+            };
+            return new AnalyzedChunk(result, trials, planned, synapseQueries);
+        }, Cpu(1));
+
+        // Device: the set scalings the analyses asked for (leave-one-language-out, KL vs QL, query-KN mapping), on
+        // the device thread between attribution batches; the engine changes no weight, so nothing needs restoring.
+        var intervene = new TransformBlock<AnalyzedChunk, ChunkResult>(x =>
+        {
+            if (scaling == null || x.Trials.Count + x.Planned.Count + x.Synapses.Count == 0)
+                return x.Result;
+            long start = Stopwatch.GetTimestamp();
+            var lolo = new LoloRunner(scaling).Run(x.Trials);
+            var (before, after) = scaling.Run(x.Planned.Select(p => p.Request).ToList());
+            var (probes, heatmaps, skipped) = synapses?.Run(x.Synapses) ?? ([], [], 0);
+            AddSince(ref _interveneTicks, start);
+            return x.Result with
+            {
+                Lolo = lolo, QlInterventions = QueryLocalizationStage.Interventions(x.Planned, before, after),
+                Synapses = probes, SynapseHeatmaps = heatmaps,
+                AnalysisSkipped = skipped == 0 ? new(StringComparer.Ordinal)
+                    : new(StringComparer.Ordinal) { [SynapseProbe.SkipReason] = skipped },
+            };
+        }, new ExecutionDataflowBlockOptions
+        {
+            BoundedCapacity = 1, MaxDegreeOfParallelism = 1, TaskScheduler = deviceThread, CancellationToken = ct,
+        });
+
+        var write = new ActionBlock<ChunkResult>(async result =>
+        {
+            long start = Stopwatch.GetTimestamp();
+            var marker = await writer.WriteAsync(result, ct);
             AddSince(ref _writeTicks, start);
             // Handed on, not kept: a kept marker per chunk grows with the length of the run.
             onWritten(marker);
             Interlocked.Increment(ref _chunksWritten);
-            progress.FactsDone(3, chunk.Expanded.Chunk.FactIds.Count);
+            progress.FactsDone(3, result.Expanded.Chunk.FactIds.Count);
         }, new ExecutionDataflowBlockOptions
         {
             BoundedCapacity = capacity, MaxDegreeOfParallelism = 1, CancellationToken = ct,
@@ -162,8 +230,11 @@ public sealed class PipelineGraph(
         expand.LinkTo(tokenize, link);
         tokenize.LinkTo(pack, link);
         pack.LinkTo(attribute, link);
-        attribute.LinkTo(write, link);
-        IDataflowBlock[] blocks = [expand, tokenize, pack, attribute, write];
+        attribute.LinkTo(assemble, link);
+        assemble.LinkTo(analyze, link);
+        analyze.LinkTo(intervene, link);
+        intervene.LinkTo(write, link);
+        IDataflowBlock[] blocks = [expand, tokenize, pack, attribute, assemble, analyze, intervene, write];
         foreach (var b in blocks)
             _ = b.Completion.ContinueWith(t => { if (t.IsFaulted) cts.Cancel(); }, TaskScheduler.Default);
 

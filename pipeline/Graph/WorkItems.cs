@@ -1,4 +1,5 @@
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Localization;
 using KnPipeline.Stages.Records;
 using KnPipeline.Stages.Tokenization;
 
@@ -29,6 +30,17 @@ public sealed record BatchResult(DeviceBatch Batch, IReadOnlyList<MethodAttribut
 }
 
 /// <summary>
+/// A chunk once its last batch is through the device: every query's attributions under every method and every
+/// prediction, so the per-fact analyses see whole facts in every language.
+/// </summary>
+public sealed record AssembledChunk(TokenizedChunk Chunk, IReadOnlyList<MethodAttribution> Attributed,
+    IReadOnlyList<PredictionRecord> Predictions, int NotLocalized);
+
+/// <summary>A chunk after the per-fact analyses: its records so far, and the set scalings the device is to run.</summary>
+public sealed record AnalyzedChunk(ChunkResult Result, IReadOnlyList<LoloTrial> Trials,
+    IReadOnlyList<QueryLocalizationStage.Planned> Planned, IReadOnlyList<SynapseQuery> Synapses);
+
+/// <summary>
 /// A finished chunk: the records every stage emitted for it, and the counters its marker keeps. The writer only
 /// writes <see cref="Tables"/>; it knows no table by name.
 /// </summary>
@@ -38,6 +50,24 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
     public ExpandedChunk Expanded => Chunk.Expanded;
 
     public IReadOnlyList<PredictionRecord> Predictions { get; init; } = [];
+
+    public IReadOnlyList<FactKnRecord> FactKns { get; init; } = [];
+
+    public IReadOnlyList<MatriceRecord> Matrice { get; init; } = [];
+
+    public IReadOnlyList<LoloRecord> Lolo { get; init; } = [];
+
+    public IReadOnlyList<ConsistencyRecord> Consistency { get; init; } = [];
+
+    public IReadOnlyList<QueryInterventionRecord> QlInterventions { get; init; } = [];
+
+    public IReadOnlyList<SynapseRecord> Synapses { get; init; } = [];
+
+    public IReadOnlyList<SynapseHeatmapRecord> SynapseHeatmaps { get; init; } = [];
+
+    /// <summary>Work the analyses left out on purpose, by reason, added to the marker's skip counts (the summary's
+    /// <c>skipped_&lt;reason&gt;</c>).</summary>
+    public SortedDictionary<string, long> AnalysisSkipped { get; init; } = new(StringComparer.Ordinal);
 
     /// <summary>The run's methods, in the config's order: the first one's records are what the marker counts as the
     /// chunk's attributed queries and completeness gaps (the summary's unsuffixed keys).</summary>
@@ -54,5 +84,12 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
         TableRegistry.KnSets.Rows(KnSets),
         TableRegistry.Quarantine.Rows(Quarantined),
         TableRegistry.Predictions.Rows(Predictions),
+        TableRegistry.FactKns.Rows(FactKns),
+        TableRegistry.Matrice.Rows(Matrice),
+        TableRegistry.Lolo.Rows(Lolo),
+        TableRegistry.Consistency.Rows(Consistency),
+        TableRegistry.QlInterventions.Rows(QlInterventions),
+        TableRegistry.Synapses.Rows(Synapses),
+        TableRegistry.SynapseHeatmaps.Rows(SynapseHeatmaps),
     ];
 }

@@ -1,6 +1,8 @@
 using KnPipeline.Graph;
 using KnPipeline.Runs;
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Localization;
+using KnPipeline.Stages.Models;
 using KnPipeline.Stages.Options;
 using KnPipeline.Stages.QueryExpansion;
 using KnPipeline.Stages.Records;
@@ -16,7 +18,7 @@ namespace KnPipeline.Hosting;
 public static class GraphPhase
 {
     public sealed record Outcome(bool Interrupted, long ChunksWritten, long QueriesAttributed, double DeviceSeconds,
-        double DeviceBusy, (double Expand, double Tokenize, double Write) StageSeconds, double Flops = 0);
+        double DeviceBusy, StageTimes StageSeconds, double Flops = 0);
 
     public static async Task<Outcome> RunAsync(PipelineConfig c, RunInputs inputs, RunPlan plan, RunFolder run,
         PartMetadata metadata, ILogger log, CancellationToken ct)
@@ -48,7 +50,18 @@ public static class GraphPhase
                 lock (plan.Totals)
                     plan.Totals.Add(marker);
                 Interlocked.Increment(ref written);
-            });
+            },
+            c.Localization.Enabled
+                ? new LocalizationStage(c.Localization, c.Attribution.KnThreshold, loaded.Model.FfnWidth, c.Run.Seed)
+                : null,
+            c.Consistency.Enabled
+                ? new QueryLocalizationStage(c.Consistency, c.Attribution.KnThreshold, c.Localization.RefinedShare,
+                    loaded.Model.FfnWidth, c.Run.Seed)
+                : null,
+            new SetScalingRunner(loaded.Model, loaded.PadId),
+            c.Consistency.Enabled && c.Synapses.Enabled
+                ? new SynapseProbe(loaded.Model, loaded.PadId, c.Synapses, c.Run.Seed, SpecialIds(loaded))
+                : null);
         progress.SetDeviceBusy(() => graph.DeviceBusy);
         bool interrupted = false;
         try
@@ -68,6 +81,14 @@ public static class GraphPhase
         }
         return new Outcome(interrupted, written, graph.QueriesAttributed, graph.DeviceSeconds, graph.DeviceBusy,
             graph.StageSeconds, stage.Flops);
+    }
+
+    /// <summary>The tokenizer's special token ids: a synapse never chooses one at position 0.</summary>
+    private static HashSet<int> SpecialIds(LoadedModel loaded)
+    {
+        var t = loaded.Tokenizer;
+        int?[] ids = t is null ? [] : [t.BosId, t.EosId, t.PadId, t.ClsId, t.SepId, t.MaskId, t.UnkId];
+        return ids.Where(i => i.HasValue).Select(i => i!.Value).ToHashSet();
     }
 
     /// <summary>

@@ -48,7 +48,10 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         var graph = await GraphPhase.RunAsync(C, inputs, plan, run, metadata, log, ct);
         timings.Seconds["graph_s"] = clock.Elapsed.TotalSeconds;
         timings.Seconds["device_s"] = graph.DeviceSeconds;
-        (timings.Seconds["expand_s"], timings.Seconds["tokenize_s"], timings.Seconds["write_s"]) = graph.StageSeconds;
+        var stages = graph.StageSeconds;
+        (timings.Seconds["expand_s"], timings.Seconds["tokenize_s"], timings.Seconds["write_s"]) =
+            (stages.Expand, stages.Tokenize, stages.Write);
+        (timings.Seconds["analyze_s"], timings.Seconds["intervene_s"]) = (stages.Analyze, stages.Intervene);
         timings.DeviceBusy = graph.DeviceBusy;
         timings.QueriesAttributedThisSession = graph.QueriesAttributed;
         timings.Flops = graph.Flops;

@@ -36,6 +36,8 @@ public static class RunManifest
             ["data"] = all["data"]!.DeepClone(), ["model"] = all["model"]!.DeepClone(),
             ["embedded_model"] = all["embedded_model"]!.DeepClone(), ["attribution"] = all["attribution"]!.DeepClone(),
             ["localization"] = all["localization"]!.DeepClone(),
+            ["consistency"] = all["consistency"]!.DeepClone(),
+            ["synapses"] = all["synapses"]!.DeepClone(),
             ["seed"] = run["seed"]!.DeepClone(), ["chunk_facts"] = run["chunk_facts"]!.DeepClone(),
             ["dtype"] = run["dtype"]!.DeepClone(),
         };

@@ -15,14 +15,15 @@ public static class RunSummary
     /// <summary>Timing keys every summary has, in print order; phases add theirs through
     /// <see cref="Timings"/>.</summary>
     public static readonly string[] TimingKeys =
-        ["wall_s", "model_s", "graph_s", "reduce_s", "report_s", "expand_s", "tokenize_s", "device_s", "write_s"];
+        ["wall_s", "model_s", "graph_s", "reduce_s", "report_s", "expand_s", "tokenize_s", "device_s", "write_s",
+            "analyze_s", "intervene_s"];
 
     /// <summary>The keys the end-of-run table shows, in order.</summary>
     private static readonly string[] Printed =
     [
         "facts", "queries", "queries_attributed", "languages", "quarantined", "queries_per_s", "device_busy", "gflops",
         "completeness_gap_median", "wall_s", "model_s", "graph_s", "reduce_s", "expand_s", "tokenize_s", "device_s",
-        "write_s",
+        "write_s", "analyze_s", "intervene_s",
     ];
 
     /// <summary>What one session measured: seconds per phase and stage, and the device's throughput.</summary>

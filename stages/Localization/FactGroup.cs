@@ -12,16 +12,22 @@ namespace KnPipeline.Stages.Localization;
 public sealed record FactGroup(string FactId, string Relation, bool Guessable,
     IReadOnlyDictionary<string, string> CellSplits, IReadOnlyList<MethodAttribution> Attributed)
 {
+    /// <summary>Every tokenized query's prediction, localized or not (held-out templates say whether a cell
+    /// generalizes).</summary>
+    public IReadOnlyList<PredictionRecord> Predictions { get; init; } = [];
+
     /// <summary>The facts of a chunk, each with its attributions, in the chunk's fact order.</summary>
     public static IEnumerable<FactGroup> Of(IReadOnlyList<FactRecord> facts,
-        IReadOnlyList<MethodAttribution> attributed)
+        IReadOnlyList<MethodAttribution> attributed, IReadOnlyList<PredictionRecord>? predictions = null)
     {
         var byFact = attributed.ToLookup(a => a.Query.FactId);
+        var predicted = (predictions ?? []).ToLookup(p => p.FactId);
         foreach (var cells in facts.GroupBy(f => f.FactId))
         {
             var first = cells.First();
             yield return new FactGroup(first.FactId, first.Relation, cells.Any(c => c.Guessable),
-                cells.ToDictionary(c => c.Language, c => c.Split), byFact[first.FactId].ToList());
+                cells.ToDictionary(c => c.Language, c => c.Split), byFact[first.FactId].ToList())
+                { Predictions = predicted[first.FactId].ToList() };
         }
     }
 }

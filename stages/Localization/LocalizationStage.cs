@@ -31,13 +31,13 @@ public sealed class LocalizationStage(LocalizationOptions options, double knThre
         // Methods in the order they were attributed (the config's), so the tables' rows do not depend on sorting.
         foreach (var group in fact.Attributed.GroupBy(a => OptionNames.Of(a.Method)))
         {
-            var view = new MethodView(group.ToList(), ffnWidth, knThreshold);
+            var view = new FactMethodView(group.ToList(), ffnWidth);
             Analyze(fact, group.Key, languages, view, factKns, matrice, trials);
         }
         return new FactLocalization(factKns, matrice, trials);
     }
 
-    private void Analyze(FactGroup fact, string method, List<string> languages, MethodView view,
+    private void Analyze(FactGroup fact, string method, List<string> languages, FactMethodView view,
         List<FactKnRecord> factKns, List<MatriceRecord> matrice, List<LoloTrial> trials)
     {
         var localized = languages.Where(l => view.Train(l).Count >= options.MinQueries).ToList();
@@ -99,7 +99,7 @@ public sealed class LocalizationStage(LocalizationOptions options, double knThre
     /// a choice does not depend on B's data or on which facts ran before.
     /// </summary>
     private IEnumerable<LoloTrial> LeaveOneLanguageOut(FactGroup fact, string method, List<string> languages,
-        List<string> localized, MethodView view,
+        List<string> localized, FactMethodView view,
         Dictionary<(QueryVariant, string), (double[] Score, double[] Sigma)> queryLevel)
     {
         foreach (var b in languages)
@@ -144,55 +144,4 @@ public sealed class LocalizationStage(LocalizationOptions options, double knThre
 
     private static double MeanOver(int[] set, double[] values) =>
         set.Length == 0 ? double.NaN : set.Average(i => values[i]);
-
-    /// <summary>One method's attributions of a fact: the correct queries by language, flat and normalized.</summary>
-    private sealed class MethodView
-    {
-        private readonly Dictionary<string, List<QueryScores>> _train = new();
-        private readonly Dictionary<string, List<(TokenizedQueryRecord Query, QueryScores Scores)>> _correct = new();
-        private readonly int[] _layers;
-        private readonly int _ffn;
-
-        public MethodView(IReadOnlyList<MethodAttribution> records, int ffnWidth, double knThreshold)
-        {
-            _ffn = ffnWidth;
-            _layers = records.Count == 0 ? [] : records[0].Result.Layers.Select(l => l.Layer).ToArray();
-            // Template order, so "a random query" is drawn from the same list whatever order the batches came in.
-            foreach (var r in records.OrderBy(r => r.Query.QueryId, StringComparer.Ordinal))
-            {
-                var result = r.Result;
-                if (result.NonFinite || result.TargetRank != 0)
-                    continue;
-                var scores = new QueryScores(r.Query.QueryId, r.Query.Language, r.Query.Split, result.TargetProb,
-                    result.Layers.SelectMany(l => l.Attributions).ToArray());
-                Add(_correct, r.Query.Language, (r.Query, scores));
-                if (r.Query.Split == TemplateSplits.Train)
-                    Add(_train, r.Query.Language, scores);
-            }
-        }
-
-        private static void Add<T>(Dictionary<string, List<T>> d, string key, T value)
-        {
-            if (!d.TryGetValue(key, out var list))
-                d[key] = list = [];
-            list.Add(value);
-        }
-
-        public IReadOnlyList<QueryScores> Train(string language) => _train.GetValueOrDefault(language) ?? [];
-
-        public IReadOnlyList<(TokenizedQueryRecord Query, QueryScores Scores)> Correct(string language) =>
-            _correct.GetValueOrDefault(language) ?? [];
-
-        public (int[] Layers, int[] Units) Neurons(IEnumerable<int> flat)
-        {
-            var list = flat.ToList();
-            return (list.Select(i => _layers[i / _ffn]).ToArray(), list.Select(i => i % _ffn).ToArray());
-        }
-
-        public NeuronSet Set(IEnumerable<int> flat)
-        {
-            var (layers, units) = Neurons(flat);
-            return new NeuronSet(layers, units);
-        }
-    }
 }

@@ -18,6 +18,10 @@ public sealed class PipelineConfig
 
     public LocalizationOptions Localization { get; set; } = new();
 
+    public ConsistencyOptions Consistency { get; set; } = new();
+
+    public SynapseOptions Synapses { get; set; } = new();
+
     public PipelineOptions Pipeline { get; set; } = new();
 
     public LoggingOptions Logging { get; set; } = new();
@@ -40,6 +44,8 @@ public sealed class PipelineConfig
         Add(EmbeddedModel, EmbeddedModelOptions.SectionName, () => EmbeddedModel.Validate());
         Add(Attribution, AttributionOptions.SectionName, () => Attribution.Validate());
         Add(Localization, LocalizationOptions.SectionName, () => Localization.Validate());
+        Add(Consistency, ConsistencyOptions.SectionName, () => Consistency.Validate());
+        Add(Synapses, SynapseOptions.SectionName, () => Synapses.Validate());
         Add(Pipeline, PipelineOptions.SectionName, () => Pipeline.Validate());
         Add(Logging, LoggingOptions.SectionName, () => Logging.Validate());
         return errors;

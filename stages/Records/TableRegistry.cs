@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace KnPipeline.Stages.Records;
 
 /// <summary>
@@ -61,6 +63,28 @@ public static class TableRegistry
     public static readonly TableDef<LoloRecord> Lolo = Register(
         new TableDef<LoloRecord>("lolo", LoloRecordSchema.Instance, r => r.Language,
             r => $"{MethodKey(r.QueryId, r.Method)}\u0000{r.Arm}"));
+
+    /// <summary>One record per fact, language and method: CS₁, CS₂ and the static class.</summary>
+    public static readonly TableDef<ConsistencyRecord> Consistency = Register(
+        new TableDef<ConsistencyRecord>("consistency", ConsistencyRecordSchema.Instance, r => r.Language,
+            r => $"{r.FactId}\u0000{r.Method}"));
+
+    /// <summary>One record per query and set scaling of the query-localization study.</summary>
+    public static readonly TableDef<QueryInterventionRecord> QlInterventions = Register(
+        new TableDef<QueryInterventionRecord>("ql_interventions", QueryInterventionRecordSchema.Instance,
+            r => r.Language, r => string.Join('\u0000', MethodKey(r.QueryId, r.Method), r.Analysis, r.Arm,
+                r.SourceQuery, r.Control ? "1" : "0", r.Alpha.ToString("R", CultureInfo.InvariantCulture))));
+
+    /// <summary>One record per query, variant, control and α of the knowledge-synapse probe.</summary>
+    public static readonly TableDef<SynapseRecord> Synapses = Register(
+        new TableDef<SynapseRecord>("synapses", SynapseRecordSchema.Instance, r => r.Language,
+            r => string.Join('\u0000', r.QueryId, r.Variant, r.Control ? "1" : "0",
+                r.Alpha.ToString("R", CultureInfo.InvariantCulture))));
+
+    /// <summary>Per layer, one query per fact: attention and KN activations before and after.</summary>
+    public static readonly TableDef<SynapseHeatmapRecord> SynapseHeatmaps = Register(
+        new TableDef<SynapseHeatmapRecord>("synapse_heatmaps", SynapseHeatmapRecordSchema.Instance, r => r.Language,
+            r => $"{r.QueryId}\u0000{r.Layer:D4}"));
 
     // NUL sorts before every character a query id holds, so one query's methods stay together.
     private static string MethodKey(string queryId, string method) => $"{queryId}\u0000{method}";

@@ -89,3 +89,35 @@ public sealed class AttentionColumnScale(int layer, Tensor queryPositions, Tenso
         return probs * where(sel, factor, 1.0).to_type(probs.dtype);
     }
 }
+
+/// <summary>
+/// Scales chosen attention columns per head: the QL paper's "knowledge synapses" with its unstated choices made
+/// explicit (docs/architecture.md, Query localization). <paramref name="columns"/> maps a layer to a [B, H, T] bool
+/// mask of the key columns each head scales; the rows scaled are each row's query position
+/// (<paramref name="queryPositions"/>, [B]) or, with <paramref name="allRows"/>, every row. With
+/// <paramref name="renormalize"/> each scaled row is divided by its new sum, so it stays a distribution (a row whose
+/// mass was all in the scaled columns and is knocked out keeps its zeros rather than becoming NaN).
+/// </summary>
+public sealed class AttentionHeadColumnScale(IReadOnlyDictionary<int, Tensor> columns, Tensor queryPositions,
+    double factor, bool allRows, bool renormalize) : IForwardInterceptor
+{
+    public Tensor OnAttentionProbs(int layer, Tensor probs)
+    {
+        if (!columns.TryGetValue(layer, out var mask))
+            return probs;
+        long b = probs.shape[0], t = probs.shape[^1];
+        var rows = allRows
+            ? ones(b, t, dtype: ScalarType.Bool, device: probs.device)
+            : zeros(b, t, dtype: ScalarType.Bool, device: probs.device).index_put_(
+                ones(b, dtype: ScalarType.Bool, device: probs.device), arange(b, device: probs.device),
+                queryPositions);
+        // [B, H, Tq, Tk]: the row is scaled and the head chose the column.
+        var sel = rows.view(b, 1, t, 1).logical_and(mask.to_type(ScalarType.Bool).unsqueeze(2));
+        var scaled = probs * where(sel, factor, 1.0).to_type(probs.dtype);
+        if (!renormalize)
+            return scaled;
+        var touched = rows.view(b, 1, t, 1);
+        var sum = scaled.sum(-1, keepdim: true);
+        return where(touched.logical_and(sum > 0), scaled / sum.clamp_min(1e-30), scaled);
+    }
+}
