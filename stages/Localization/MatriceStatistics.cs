@@ -106,11 +106,10 @@ public static class MatriceStatistics
                     if (i == j)
                         continue;
                     jaccards.Add(jac);
-                    (ScriptPair(sets[i].Language, sets[j].Language, info) switch
-                    {
-                        PairKind.Same => same, PairKind.Cross => cross, PairKind.JaZh => jaZh, _ => null,
-                    })?.Add(jac);
-                    if (ScriptPair(sets[i].Language, sets[j].Language, info) == PairKind.Unknown)
+                    var kind = ScriptPair(sets[i].Language, sets[j].Language, info);
+                    (kind switch { PairKind.Same => same, PairKind.Cross => cross, PairKind.JaZh => jaZh, _ => null })
+                        ?.Add(jac);
+                    if (kind == PairKind.Unknown)
                         unknown++;
                 }
             if (jaccards.Count > 0)

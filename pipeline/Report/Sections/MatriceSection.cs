@@ -115,6 +115,8 @@ public sealed class MatriceSection : IReportSection
         if (r.Methods.Count < 2)
             return;
         var layers = r.Methods.SelectMany(m => m.PerLayer.Select(l => l.Layer)).Distinct().Order().ToArray();
+        if (layers.Length == 0)
+            return;
         var series = r.Methods.SelectMany(m => new[] { $"{m.Method} agnostic", $"{m.Method} specific" }).ToArray();
         var data = new FigureData("layer", "method", "agnostic_kns", "specific_kns");
         var values = new double[layers.Length, series.Length];
@@ -149,6 +151,11 @@ public sealed class MatriceSection : IReportSection
                 if (i < j)
                     data.Add(langs[i], langs[j], c?.Jaccard, c?.Facts ?? 0);
             }
+        if (!values.Cast<double>().Any(double.IsFinite))
+        {
+            w.Text($"No overlap matrix for `{m.Method}`: no fact is localized in two languages.");
+            return;
+        }
         w.Figure("matrice_overlap", $"Method `{m.Method}`: mean Jaccard index of the refined KN sets of a fact in " +
                  "two languages, over the facts localized in both (Jaccard(∅, ∅) = 0). The diagonal is left blank: " +
                  $"{NonEmpty(m)} of the localized (fact, language) cells have a non-empty refined set. Same script " +
@@ -239,6 +246,11 @@ public sealed class MatriceSection : IReportSection
             "facts");
         foreach (var a in arms)
             data.Add(category(a), series(a), a.Mean, a.Low, a.High, a.Rows, a.Facts);
+        if (!arms.Any(a => a.Mean is { } m && m != 0))
+        {
+            w.Text(caption + " (No figure: every mean Δprob is 0, as when every set is empty.)");
+            return;
+        }
         w.Figure(name, caption, data, path =>
         {
             using Plot plot = new();
@@ -315,7 +327,7 @@ public sealed class MatriceSection : IReportSection
         if (pairs < 10)
             verdict += $" (only {pairs:0} agnostic KNs in both groups together: too few for the comparison to say " +
                        "much)";
-        w.Figure("matrice_planted_truth", "The planted truth: a fact transfers if more than half of its " +
+        string caption = "The planted truth: a fact transfers if more than half of its " +
                  "held-out-language queries (languages it was never stated in) are answered correctly. Mean agnostic " +
                  "KNs per fact in each group (facts with ≥ 2 localized languages; the sets use trained languages " +
                  $"only by construction; guessable facts left out: {t.Guessable}; no held-out-language query: " +
@@ -323,7 +335,14 @@ public sealed class MatriceSection : IReportSection
                  $"`{main.Method}`: {F(t.Transfer.AgnosticKns)} over {t.Transfer.Facts} transferring facts (mean " +
                  $"overlap {F(t.Transfer.OverlapJaccard)}) against {F(t.NoTransfer.AgnosticKns)} over " +
                  $"{t.NoTransfer.Facts} (mean overlap {F(t.NoTransfer.OverlapJaccard)}): {verdict}; fact-specific " +
-                 $"share of all agnostic pairs {F(main.FactSpecificity.Share)}.", data, path =>
+                 $"share of all agnostic pairs {F(main.FactSpecificity.Share)}.";
+        // Bars of height zero (or none) would be an empty plot: the caption alone says it.
+        if (!values.Cast<double>().Any(v => double.IsFinite(v) && v != 0))
+        {
+            w.Text(caption + " (No figure: no agnostic KN in either group.)");
+            return;
+        }
+        w.Figure("matrice_planted_truth", caption, data, path =>
             Plots.GroupedBars(path, "Agnostic KNs: facts that transfer and facts that do not", "group",
                 "agnostic KNs per fact", ["transfers", "does not transfer"],
                 r.Methods.Select(m => m.Method).ToArray(), values));
