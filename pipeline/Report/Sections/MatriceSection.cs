@@ -79,6 +79,14 @@ public sealed class MatriceSection : IReportSection
                 Pairs(m.Overlap.CrossScript, m.Overlap.CrossScriptPairs), Pairs(m.Overlap.JaZh, m.Overlap.JaZhPairs),
                 $"{F(m.LoloNonemptyShare)} of {m.LoloPairs} (fact, B)",
             }));
+        // DESIGN §4.7: the share of a relation's facts for which each agnostic neuron is agnostic.
+        foreach (var m in r.Methods.Where(m => m.FactSpecificity.Neurons.Count > 0))
+            w.Text($"`{m.Method}`: agnostic neurons by the number of their relation's facts they are agnostic for " +
+                   "(share of the relation's facts): " + string.Join("; ", m.FactSpecificity.Neurons
+                       .GroupBy(n => (n.Facts, n.RelationFacts)).OrderBy(g => g.Key.Facts)
+                       .ThenBy(g => g.Key.RelationFacts)
+                       .Select(g => $"{g.Key.Facts} of {g.Key.RelationFacts} " +
+                                    $"({F((double)g.Key.Facts / g.Key.RelationFacts)}): {g.Count()} neurons")) + ".");
         var variants = r.Methods.SelectMany(m => m.Variants.Select(v => (m.Method, v))).ToList();
         if (variants.Count > 0)
             w.Table(["method", "variant (query × language)", "facts ≥ 2 languages", "agnostic KNs per fact",
