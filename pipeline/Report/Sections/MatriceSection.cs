@@ -371,6 +371,11 @@ public sealed class MatriceSection : IReportSection
                $"relation's facts, method `{main.Method}`, in `reduce/relation_kns.csv` (every method); the first " +
                "five:");
         w.Table(["relation", "facts", "top neurons (mean S)"], rows);
+        int silent = main.RelationKns.Where(k => k.Rank == 1).Count(k => k.MeanScore <= 0);
+        if (silent > 0)
+            w.Text($"In {silent} of {rows.Count} relations even the top neuron has a mean S ≤ 0: no neuron's " +
+                   "language mean clears its spread across languages there, so that top-k holds near-silent " +
+                   "neurons (S ≈ 0), not neurons that carry the relation.");
     }
 
     private static double? Median(double[] xs)
