@@ -136,7 +136,8 @@ public sealed class LocalizationStage(LocalizationOptions options, double knThre
             yield return Trial("single_query", view.Set(singleQuery.Top(agnostic.Length)),
                 single);
             yield return Trial("fixed_k", view.Set(fixedK));
-            yield return Trial("random", matriceSet.MatchedRandom(ffnWidth, seed, id));
+            // A set of more than half a layer has no matched control: the arm is then empty (p_after = p_before).
+            yield return Trial("random", matriceSet.MatchedRandomOrEmpty(ffnWidth, seed, id));
 
             QueryScores Pick(IReadOnlyList<QueryScores> qs) => qs[random.Next(qs.Count)];
         }

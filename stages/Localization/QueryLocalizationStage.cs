@@ -93,7 +93,7 @@ public sealed class QueryLocalizationStage(ConsistencyOptions options, double kn
                         sets.Add(("neighbour", view.Set(firstSets[j].Order()), first[j].QueryId));
                 foreach (var (arm, set, source) in sets)
                 {
-                    var control = set.MatchedRandom(ffnWidth, seed, $"{q.QueryId}|{method}|{arm}|{source}");
+                    var control = set.MatchedRandomOrEmpty(ffnWidth, seed, $"{q.QueryId}|{method}|{arm}|{source}");
                     foreach (double alpha in MappingAlphas)
                     {
                         Add(q, set, alpha, "mapping", arm, false, source);

@@ -61,7 +61,7 @@ public sealed class SynapseProbe(TransformerLM model, int padId, SynapseOptions 
         int skipped = 0;
         for (int i = 0; i < b; i++)
         {
-            var eligible = Eligible(batch[i].Query, positionList[i]);
+            var eligible = Eligible(batch[i].Query.InputIds, positionList[i], model.IsCausal, specialIds);
             usable[i] = eligible.Count >= 2 * options.TopK;
             if (!usable[i])
             {
@@ -72,7 +72,7 @@ public sealed class SynapseProbe(TransformerLM model, int padId, SynapseOptions 
                 for (int h = 0; h < heads; h++)
                 {
                     var row = attBefore[l];
-                    var top = eligible.OrderByDescending(c => row[i, h, c]).ThenBy(c => c).Take(options.TopK).ToList();
+                    var top = TopColumns(eligible, c => row[i, h, c], options.TopK);
                     foreach (int c in top)
                         chosen[i, l, h, c] = true;
                     var rest = eligible.Except(top).ToList();
@@ -114,17 +114,21 @@ public sealed class SynapseProbe(TransformerLM model, int padId, SynapseOptions 
         return skipped;
     }
 
-    /// <summary>Key columns a head may choose: the prompt's positions the prediction row sees, minus the prediction
-    /// column and a special token at position 0.</summary>
-    private List<int> Eligible(TokenizedQueryRecord q, int position)
+    /// <summary>Key columns a head may choose: the prompt's positions the prediction row sees (a causal LM's row sees
+    /// up to itself), minus the prediction column and a special token at position 0.</summary>
+    public static List<int> Eligible(int[] inputIds, int position, bool causal, IReadOnlySet<int> specialIds)
     {
-        int last = model.IsCausal ? position : q.InputIds.Length - 1;
+        int last = causal ? position : inputIds.Length - 1;
         var list = new List<int>();
         for (int c = 0; c <= last; c++)
-            if (c != position && !(c == 0 && specialIds.Contains(q.InputIds[0])))
+            if (c != position && !(c == 0 && specialIds.Contains(inputIds[0])))
                 list.Add(c);
         return list;
     }
+
+    /// <summary>The k eligible columns of highest weight (ties by position).</summary>
+    public static List<int> TopColumns(IEnumerable<int> eligible, Func<int, float> weight, int k) =>
+        eligible.OrderByDescending(weight).ThenBy(c => c).Take(k).ToList();
 
     private Dictionary<int, Tensor> Masks(bool[,,,] chosen, int b, int layers, int heads, long t)
     {

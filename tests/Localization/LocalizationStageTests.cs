@@ -23,6 +23,19 @@ public class LocalizationStageTests
     private static readonly float[] Shared = [0.1f, 0.8f, -0.2f, 0.25f, 1.0f, 0.35f, 0f, 0.5f];
 
     [Fact]
+    public void ASetOfMoreThanHalfALayerGetsAnEmptyRandomArmInsteadOfStoppingTheRun()
+    {
+        float[] scales = [0.5f, 1f, 2f];
+        var attributed = new[] { "fr", "de", "en" }.SelectMany(l => Enumerable.Range(0, 3).Select(k =>
+            Of(l, k, Shared.Select(x => x * scales[k]).ToArray()))).ToList();
+        // Three of layer 2's four units are agnostic: no three other units exist to match them.
+        var trials = Stage(lolo: true).Analyze(Group(attributed)).Trials;
+        Assert.NotEmpty(trials);
+        Assert.All(trials.Where(t => t.Arm == "matrice"), t => Assert.True(t.Set.Count > 0));
+        Assert.All(trials.Where(t => t.Arm == "random"), t => Assert.Equal(0, t.Set.Count));
+    }
+
+    [Fact]
     public void AFactWhoseQueriesAllAgreeHasNoUncertaintyAnywhere()
     {
         float[] scales = [0.5f, 1f, 2f];

@@ -29,6 +29,14 @@ public sealed record NeuronSet(int[] Layers, int[] Units)
         return counts;
     }
 
+    /// <summary>Whether every layer has as many other units as the set has there, so a matched control exists (a
+    /// set holding more than half of a narrow layer has none).</summary>
+    public bool CanMatch(int ffnWidth) => LayerCounts().All(kv => ffnWidth - kv.Value >= kv.Value);
+
+    /// <summary>The matched control, or the empty set (which changes nothing) when none exists.</summary>
+    public NeuronSet MatchedRandomOrEmpty(int ffnWidth, long seed, string id) =>
+        CanMatch(ffnWidth) ? MatchedRandom(ffnWidth, seed, id) : Empty;
+
     /// <summary>
     /// The matched random control of a set: as many neurons in each layer as the set has there, drawn uniformly from
     /// that layer's other units. Seeded by the run seed and a stable hash of the query or fact id it controls for,
