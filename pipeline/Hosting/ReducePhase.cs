@@ -23,8 +23,8 @@ public interface IRunReducer
 /// </summary>
 public static class ReducePhase
 {
-    /// <summary>The reducers, in order. None yet: the analyses of the coming issues add theirs here.</summary>
-    public static IReadOnlyList<IRunReducer> All { get; } = [];
+    /// <summary>The reducers, in order; each analysis adds its own here.</summary>
+    public static IReadOnlyList<IRunReducer> All { get; } = [new MatriceReducer()];
 
     public static void Run(RunFolder run, JsonObject summary, CancellationToken ct)
     {
