@@ -114,20 +114,27 @@ public class SynapseProbeTests
         var model = TinyModels.Build("gpt2", seed: 7);
         var options = new SynapseOptions { TopK = 1, Alphas = [0.0, 1.0] };
         var probe = new SynapseProbe(model, 0, options, seed: 11, specialIds: new HashSet<int>());
-        TokenizedQueryRecord Query(string id, int[] ids) =>
-            new(id, "F1", "P36", "en", id, "train", "", ids, [], [ids.Length - 1], [7], 1, 0);
+        TokenizedQueryRecord Query(string id, int[] ids, int subjectStart = -1, int subjectEnd = -1) =>
+            new(id, "F1", "P36", "en", id, "train", "", ids, [], [ids.Length - 1], [7], 1, 0)
+                { SubjectTokenStart = subjectStart, SubjectTokenEnd = subjectEnd };
         var kns = NeuronSet.Of([(0, 3), (1, 5), (2, 0)]);
         var queries = new List<SynapseQuery>
         {
-            new(Query("long", [5, 9, 13, 2, 7, 11, 3]), "dai", kns, true),
+            // The subject holds tokens 1..2; the prediction column (6) is never chosen even inside a span.
+            new(Query("long", [5, 9, 13, 2, 7, 11, 3], 1, 3), "dai", kns, true),
             new(Query("short", [4, 8]), "dai", kns, false),        // one other column: no disjoint control
         };
         var (records, heatmaps, skipped) = probe.Run(queries);
-        Assert.Equal(1, skipped);
-        // 2 alphas × (query, control) for the long prompt only.
-        Assert.Equal(4, records.Count);
+        Assert.Equal(1L, skipped[SynapseProbe.SkipReason]);
+        Assert.Equal(1L, skipped[SynapseProbe.SubjectSkipReason]);    // "short" has no span
+        // Per variant, 2 alphas × (query, control), for the long prompt only.
+        Assert.Equal(8, records.Count);
         Assert.All(records, r => Assert.Equal("long", r.QueryId));
-        Assert.Equal(model.NumLayers * model.Config.NumHeads, records[0].Columns);
+        int heads = model.NumLayers * model.Config.NumHeads;
+        Assert.All(records.Where(r => r.Variant == SynapseProbe.TopK), r => Assert.Equal(heads, r.Columns));
+        Assert.All(records.Where(r => r.Variant == SynapseProbe.Subject), r => Assert.Equal(2 * heads, r.Columns));
+        Assert.Equal([1, 2], SynapseProbe.SubjectColumns(queries[0].Query, [0, 1, 2, 3, 4, 5]));
+        Assert.Equal([2], SynapseProbe.SubjectColumns(queries[0].Query, [0, 2, 3]));
         // α = 1 changes nothing, for the chosen columns and for the control.
         Assert.All(records.Where(r => r.Alpha == 1.0), r =>
         {
