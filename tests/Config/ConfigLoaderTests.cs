@@ -39,7 +39,8 @@ public class ConfigLoaderTests
     public void YamlKeysAreTheDocumentedSnakeCaseNames()
     {
         string Keys(Type t) => string.Join(",", OptionsSchema.Properties(t).Select(p => p.Key));
-        Assert.Equal("run,data,model,embedded_model,attribution,pipeline,logging", Keys(typeof(PipelineConfig)));
+        Assert.Equal("run,data,model,embedded_model,attribution,localization,consistency,synapses,pipeline,logging",
+            Keys(typeof(PipelineConfig)));
         Assert.Equal("id,runs_dir,seed,device,dtype,threads,chunk_facts,progress_interval_s", Keys(typeof(RunOptions)));
         Assert.Equal("source,format,languages,relations,facts_per_relation,split", Keys(typeof(DataOptions)));
         Assert.Equal("layers,d_model,heads,ffn,max_epochs,batch_size,learning_rate,weight_decay,warmup_fraction," +
@@ -50,6 +51,10 @@ public class ConfigLoaderTests
                      "localize,kn_threshold," +
                      "batch_rows,batch_tokens,cpu_workers", Keys(typeof(AttributionOptions)));
         Assert.Equal("queue_capacity,tokenize_parallelism,row_group_rows", Keys(typeof(PipelineOptions)));
+        Assert.Equal("enabled,refined_share,min_queries,tau,query_lambda,language_lambda,fact_specific_ratio," +
+                     "relation_top_k,lolo,bootstrap_resamples", Keys(typeof(LocalizationOptions)));
+        Assert.Equal("enabled,queries,tau,otsu_bins,kl_vs_ql,mapping", Keys(typeof(ConsistencyOptions)));
+        Assert.Equal("enabled,top_k,alphas,rows,renormalize", Keys(typeof(SynapseOptions)));
         Assert.Equal("gauss-legendre", OptionNames.Of(IntegrationRule.GaussLegendre));
         Assert.Equal("rml-lama", OptionNames.Of(BenchmarkFormat.RmlLama));
         Assert.Equal("heng840", OptionNames.Of(BenchmarkFormat.Heng840));
