@@ -24,7 +24,7 @@ public interface IRunReducer
 public static class ReducePhase
 {
     /// <summary>The reducers, in order. None yet: the analyses of the coming issues add theirs here.</summary>
-    public static IReadOnlyList<IRunReducer> All { get; } = [];
+    public static IReadOnlyList<IRunReducer> All { get; } = [new QueryLocalizationReducer()];
 
     public static void Run(RunFolder run, JsonObject summary, CancellationToken ct)
     {
