@@ -23,7 +23,7 @@ public interface IRunReducer
 /// </summary>
 public static class ReducePhase
 {
-    /// <summary>The reducers, in order. None yet: the analyses of the coming issues add theirs here.</summary>
+    /// <summary>The reducers, in order; each analysis adds its own here.</summary>
     public static IReadOnlyList<IRunReducer> All { get; } = [new QueryLocalizationReducer()];
 
     public static void Run(RunFolder run, JsonObject summary, CancellationToken ct)
