@@ -103,7 +103,7 @@ public sealed record QueryLocalizationReduction(
             var d = nulls.Select(draw).OfType<NullDraw>().ToList();
             return new NullSide(d.Count, d.Count(x => x.K == n),
                 Avg(d.Select(x => (double)x.K)), Avg(d.Select(x => x.Cs2)), Avg(d.Select(x => x.Cs1)),
-                Avg(d.Select(x => x.OwnCs2)));
+                Avg(d.Select(x => x.OwnCs2)), Avg(d.Select(x => x.PairCs2)), Avg(d.Select(x => x.OwnPairCs2)));
         }
         return new NullSummary(nulls.Count, Side(n => n.Same), Side(n => n.Other),
             sets.Select(q => q.Relation).Distinct().Count(), RelationsWithoutSameObjectPair(sets, answers));
@@ -209,8 +209,10 @@ public sealed record NullSummary(int Cells, NullSide SameObject, NullSide OtherO
     IReadOnlyList<string> RelationsWithoutSameObjectPair);
 
 /// <summary>One side of the null: the cells that got a draw (<see cref="FullCells"/> of them with k = n), the mean
-/// k, the null's mean CS₂ and CS₁, and the same cells' own mean CS₂ over their first k queries.</summary>
-public sealed record NullSide(int Cells, int FullCells, double? MeanK, double? Cs2, double? Cs1, double? OwnCs2);
+/// k, the null's mean CS₂ and CS₁, and the same cells' own mean CS₂ over their first k queries; then both at k = 2.
+/// </summary>
+public sealed record NullSide(int Cells, int FullCells, double? MeanK, double? Cs2, double? Cs1, double? OwnCs2,
+    double? PairCs2, double? OwnPairCs2);
 
 /// <summary>Mean Δprob of one arm (its set or its matched control) at one α for one class.</summary>
 public sealed record ArmMean(string Analysis, string Arm, string Split, bool Control, double Alpha, string Threshold,

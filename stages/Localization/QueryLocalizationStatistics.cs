@@ -211,8 +211,9 @@ public static class QueryLocalizationStatistics
         NullDraw? Other);
 
     /// <summary>One null draw: k sets from k distinct other facts, their CS₂ and CS₁, and the cell's own CS₂ over
-    /// its first k queries.</summary>
-    public sealed record NullDraw(int K, double Cs2, double Cs1, double OwnCs2);
+    /// its first k queries; and the same at k = 2 (the first two of each), which every draw reaches, so the
+    /// same-object and other-object sides can be compared like for like.</summary>
+    public sealed record NullDraw(int K, double Cs2, double Cs1, double OwnCs2, double PairCs2, double OwnPairCs2);
 
     /// <summary>
     /// The null consistency of each classified cell: for its n templates (its query_ids, in order), one query each
@@ -258,7 +259,8 @@ public static class QueryLocalizationStatistics
                     return null;
                 var mine = templates.Take(chosen.Count).Select(t => own[t]).ToList();
                 return new NullDraw(chosen.Count, Consistency.Cs2(chosen).Cs2, Consistency.Cs1(chosen),
-                    Consistency.Cs2(mine).Cs2);
+                    Consistency.Cs2(mine).Cs2, Consistency.Jaccard(chosen[0], chosen[1]),
+                    Consistency.Jaccard(mine[0], mine[1]));
             }
             result.Add(new NullCell(cell.FactId, cell.Relation, cell.Language, cell.Cs2, Draw(true), Draw(false)));
         }

@@ -119,10 +119,10 @@ public sealed class QueryLocalizationStatisticsTests
         var cell = Cell("f1", "en", "dai", 1.0, queryIds: ["f1|en|t1", "f1|en|t2"]);
         var n = NullConsistency([cell], sets, answers, 5).Single();
         // Same answer: one of f2, f3 in t1 and the other in t2, sharing neuron 1 of three: 1/3.
-        Assert.Equal(new NullDraw(2, 1 / 3.0, 1 / 3.0, 1.0), n.Same);
+        Assert.Equal(new NullDraw(2, 1 / 3.0, 1 / 3.0, 1.0, 1 / 3.0, 1.0), n.Same);
         // Other answer: f4 or f5 in t1, but only f4 has t2, so f5 must take t1 if drawn first; the greedy draw
         // either fills both (f5 then f4: {5}, {9}) or stops at one (f4 first, f5 lacks t2) and gives no null.
-        Assert.True(n.Other is null || n.Other == new NullDraw(2, 0, 0, 1.0));
+        Assert.True(n.Other is null || n.Other == new NullDraw(2, 0, 0, 1.0, 0, 1.0));
         Assert.Equal(n, NullConsistency([cell], sets, answers, 5).Single());
         Assert.Empty(RelationsWithoutSameObjectPair(sets, answers));
         Assert.Equal(["R"], RelationsWithoutSameObjectPair(sets, new Dictionary<(string, string), int>

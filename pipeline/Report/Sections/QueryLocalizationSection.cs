@@ -206,14 +206,16 @@ public sealed class QueryLocalizationSection : IReportSection
                "of the same relation and language, with the same answer (the gold object's first token, which is " +
                "what an answer-token neuron encodes) or another; facts are drawn in a seeded order (run seed, cell) " +
                $"and a draw stops at the first template it cannot fill, so k ≤ n = {r.Queries} (below 2: no null). " +
-               "CS₂ falls as k grows, so the cells' own CS₂ over their first k queries is given beside it.");
+               "CS₂ falls as k grows, so the cells' own CS₂ over their first k queries is given beside it, and both " +
+               "again at k = 2 (the Jaccard of the first two), which every draw reaches: the like-for-like " +
+               "comparison of the two sides. The summary's `cs2_null_*_mean` keys are the null CS₂ at each draw's k.");
         w.Table(["method", "side", "cells with a draw (k = n)", "mean k", "null CS₂", "null CS₁",
-                "the cells' own CS₂ at k", "relations without a same-object pair"],
+                "the cells' own CS₂ at k", "null at k = 2", "own at k = 2", "relations without a same-object pair"],
             r.PerMethod.SelectMany(m => new[] { ("same object", m.Null.SameObject), ("other object",
                 m.Null.OtherObject) }.Select(x => (string[])
             [
                 m.Method, x.Item1, $"{x.Item2.Cells} of {m.Null.Cells} ({x.Item2.FullCells})", F(x.Item2.MeanK),
-                F(x.Item2.Cs2), F(x.Item2.Cs1), F(x.Item2.OwnCs2),
+                F(x.Item2.Cs2), F(x.Item2.Cs1), F(x.Item2.OwnCs2), F(x.Item2.PairCs2), F(x.Item2.OwnPairCs2),
                 $"{m.Null.RelationsWithoutSameObjectPair.Count} of {m.Null.Relations}" +
                 (m.Null.RelationsWithoutSameObjectPair.Count > 0
                     ? $" ({string.Join(", ", m.Null.RelationsWithoutSameObjectPair)})" : ""),
@@ -472,9 +474,11 @@ public sealed class QueryLocalizationSection : IReportSection
                $"method at once (∩) {F(r.JointStatic.Value)} static and {F(r.JointOtsu.Value)} Otsu. Under " +
                $"`{m.Method}` the mean CS₂ is {F(m.Cs2Static.Cs2Consistent)} for consistent (K_I) and " +
                $"{F(m.Cs2Static.Cs2Inconsistent)} for inconsistent (K_II) cells; other facts' queries in the same " +
-               $"templates give {F(other.Cs2)} with another answer ({other.Cells} cells; the cells' own at the same " +
-               $"k: {F(other.OwnCs2)}) and {F(same.Cs2)} with the same answer ({same.Cells} cells; own " +
-               $"{F(same.OwnCs2)}). Suppressing the refined (shared) set on training queries changes p by " +
+               $"templates give {F(other.Cs2)} with another answer ({other.Cells} cells, mean k " +
+               $"{F(other.MeanK)}; the cells' own at the same k: {F(other.OwnCs2)}) and {F(same.Cs2)} with the " +
+               $"same answer ({same.Cells} cells, mean k {F(same.MeanK)}; own {F(same.OwnCs2)}); at k = 2, " +
+               $"{F(other.PairCs2)} and {F(same.PairCs2)} against the cells' own {F(other.OwnPairCs2)} and " +
+               $"{F(same.OwnPairCs2)}. Suppressing the refined (shared) set on training queries changes p by " +
                $"{F(D("kl_vs_ql", "kl_shared", false, 0, Consistent))} for consistent (K_I) and " +
                $"{F(D("kl_vs_ql", "kl_shared", false, 0, Inconsistent))} for inconsistent (K_II) cells, against " +
                $"{F(D("kl_vs_ql", "ql_own", false, 0, Consistent))} and " +
