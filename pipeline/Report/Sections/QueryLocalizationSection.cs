@@ -248,12 +248,17 @@ public sealed class QueryLocalizationSection : IReportSection
                  "Δprob when suppressing (× 0) the cell's refined set (KL's one shared set) or the query's own top " +
                  "KNs of the same size, on its correct training queries (the refined set was chosen from them) and " +
                  "held-out-template queries (no set was chosen from them); bars are means, whiskers 95% bootstrap " +
-                 "intervals over facts. Mean set sizes: " + string.Join(", ", data.Rows.Select(row =>
-                     $"{row[0]} · {row[1]} · {row[2]} {row[8]} ({row[6]} queries)")) + ".", data, path =>
+                 "intervals over facts. Mean set sizes (the two arms' are equal by construction): " +
+                 string.Join(", ", data.Rows.Where(row => row[2] == "kl_shared").Select(row =>
+                     $"{SplitText(row[0])} · {row[1]} {FromCell(row[8])} " +
+                     $"({row[6]} queries)")) + ".", data, path =>
             QueryLocalizationPlots.BarsWithIntervals(path, $"KL vs QL by suppression ({m.Method}, {threshold})",
                 "query split · class", "Δprob", cats.Select(c => $"{SplitText(c.split)} · {c.cls}").ToArray(),
                 arms.Select(a => a.Item2).ToArray(), v, lo, hi));
     }
+
+    private static string FromCell(string cell) =>
+        cell.Length == 0 ? "–" : F(double.Parse(cell, CultureInfo.InvariantCulture));
 
     private static string SplitText(string split) => split == TemplateSplits.Train ? "training" : "held-out";
 
@@ -429,8 +434,9 @@ public sealed class QueryLocalizationSection : IReportSection
                     data.Add(scores[q].Template, neurons[n].Item1, neurons[n].Item2, v);
                     mat[q, n] = v;
                 }
-            w.Figure(name, $"QL's Figure 1 analogue, a {cls} cell: fact `{cell.FactId}` ({cell.Relation}) in " +
-                     $"{LanguageNames.Of(cell.Language)}, method `{m.Method}`, CS₂ = {F(cell.Cs2)}, CS₁ = " +
+            string article = cls == Consistent ? "a" : "an";
+            w.Figure(name, $"QL's Figure 1 analogue, {article} {cls} cell: fact `{cell.FactId}` ({cell.Relation}) " +
+                     $"in {LanguageNames.Of(cell.Language)}, method `{m.Method}`, CS₂ = {F(cell.Cs2)}, CS₁ = " +
                      $"{F(cell.Cs1)} (|∩| = {cell.IntersectionSize}, |∪| = {cell.UnionSize}). Rows are its first " +
                      $"{cell.QueryIds.Length} correct training queries (templates), columns every neuron coarse in " +
                      "any of them; the colour is the neuron's attribution over the query's maximum (0: not coarse).",
