@@ -132,6 +132,11 @@ public sealed class QueryLocalizationSection : IReportSection
     private static void Histogram(SectionWriter w, QueryLocalizationReduction r, MethodResult m)
     {
         int bins = r.OtsuBins;
+        if (m.Classified == 0)
+        {
+            w.Text($"Method `{m.Method}` classified no cell (none had {r.Queries} correct training queries).");
+            return;
+        }
         var cells = Stages.Localization.QueryLocalizationStatistics.Histogram(m.ClassifiedCells.Select(c => c.Cs2),
             bins);
         var same = Stages.Localization.QueryLocalizationStatistics.Histogram(
@@ -163,6 +168,8 @@ public sealed class QueryLocalizationSection : IReportSection
     private static void ByRelation(SectionWriter w, QueryLocalizationReduction r, MethodResult m)
     {
         var relations = m.ClassifiedCells.Select(c => c.Relation).Distinct().Order(StringComparer.Ordinal).ToArray();
+        if (relations.Length == 0)
+            return;
         var data = new FigureData("relation", "series", "fact_id", "language", "x", "cs2");
         var points = new List<(string, double[], double[])>();
         foreach (var (series, offset, values) in new (string, double, Func<NullCell, double?>)[]
@@ -244,6 +251,8 @@ public sealed class QueryLocalizationSection : IReportSection
                     e.MeanSize);
                 (v[c, a], lo[c, a], hi[c, a]) = (Num(e.Mean), Num(e.Low), Num(e.High));
             }
+        if (Empty(w, v, $"KL vs QL under {ThresholdText(r, m, threshold)}"))
+            return;
         w.Figure($"ql_kl_vs_ql_{threshold}", $"Method `{m.Method}`, classes under {ThresholdText(r, m, threshold)}: " +
                  "Δprob when suppressing (× 0) the cell's refined set (KL's one shared set) or the query's own top " +
                  "KNs of the same size, on its correct training queries (the refined set was chosen from them) and " +
@@ -259,6 +268,17 @@ public sealed class QueryLocalizationSection : IReportSection
 
     private static string FromCell(string cell) =>
         cell.Length == 0 ? "–" : F(double.Parse(cell, CultureInfo.InvariantCulture));
+
+    /// <summary>True (and says so) when a figure would have no bar: no rows, or no Otsu τ to class them by.
+    /// </summary>
+    private static bool Empty(SectionWriter w, double[,] values, string what)
+    {
+        if (values.Cast<double>().Any(double.IsFinite))
+            return false;
+        w.Text($"No figure for the {what}: no finite mean (no rows for the classified cells, or no threshold: " +
+               "Otsu's τ needs a CS₂ histogram with two occupied bins).");
+        return true;
+    }
 
     private static string SplitText(string split) => split == TemplateSplits.Train ? "training" : "held-out";
 
@@ -285,6 +305,8 @@ public sealed class QueryLocalizationSection : IReportSection
             }
         string empty = string.Join(", ", m.EmptyIntersections.Where(x => x.Threshold == threshold)
             .Select(x => $"{x.Class} {x.Empty} of {x.Cells} cells ({F(x.Share)})"));
+        if (Empty(w, v, $"query-KN mapping under {ThresholdText(r, m, threshold)}"))
+            return;
         w.Figure($"ql_mapping_{threshold}", $"Method `{m.Method}`, classes under {ThresholdText(r, m, threshold)}: " +
                  "the query-KN mapping. Each correct query of a classified cell's first n has its own coarse set, " +
                  "each neighbour's (the cell's other queries, averaged per query first), and the cell's " +
@@ -318,6 +340,8 @@ public sealed class QueryLocalizationSection : IReportSection
                     e.Facts, e.NonFinite);
                 (v[c, s], lo[c, s], hi[c, s]) = (Num(e.Mean), Num(e.Low), Num(e.High));
             }
+        if (Empty(w, v, "knowledge synapses"))
+            return;
         w.Figure("ql_synapses", $"Knowledge synapses (method `{rows[0].Method}`'s coarse KNs): every head's top-k " +
                  "attention columns of the prediction row scaled by α (0 = knockout), against as many random other " +
                  "columns; Δprob is the target probability's relative change, Δact the mean relative change of " +
