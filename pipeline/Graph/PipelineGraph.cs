@@ -198,14 +198,17 @@ public sealed class PipelineGraph(
             long start = Stopwatch.GetTimestamp();
             var lolo = new LoloRunner(scaling).Run(x.Trials);
             var (before, after) = scaling.Run(x.Planned.Select(p => p.Request).ToList());
-            var (probes, heatmaps, skipped) = synapses?.Run(x.Synapses) ?? ([], [], 0);
+            var (probes, heatmaps, skipped) = synapses?.Run(x.Synapses) ?? ([], [], new(StringComparer.Ordinal));
             AddSince(ref _interveneTicks, start);
+            // The device thread computes here too, between attribution batches: device-busy counts it, so a device
+            // kept busy by interventions does not look idle. The device stage's span (device_s, queries/s) is still
+            // that of attribution.
+            _deviceCompute += Stopwatch.GetElapsedTime(start).TotalSeconds;
             return x.Result with
             {
                 Lolo = lolo, QlInterventions = QueryLocalizationStage.Interventions(x.Planned, before, after),
                 Synapses = probes, SynapseHeatmaps = heatmaps,
-                AnalysisSkipped = skipped == 0 ? new(StringComparer.Ordinal)
-                    : new(StringComparer.Ordinal) { [SynapseProbe.SkipReason] = skipped },
+                AnalysisSkipped = skipped,
             };
         }, new ExecutionDataflowBlockOptions
         {

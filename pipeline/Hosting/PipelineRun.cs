@@ -37,8 +37,8 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         var inputs = Timed(timings, "model_s", () => RunInputs.Resolve(C, log, ct));
         timings.EmbeddedTrainingSeconds = inputs.TrainingSeconds;
 
-        run.WriteOrCheckManifest(RunManifest.Build(C, request.ConfigSource, inputs.Loaded, inputs.DataDir, workHash),
-            workHash);
+        run.WriteOrCheckManifest(RunManifest.Build(C, request.ConfigSource, inputs.Loaded, inputs.DataDir, workHash,
+            inputs.Source.Languages), workHash);
         var metadata = new PartMetadata(RunManifest.FileHash(run), inputs.Loaded.Model.NeuronDefinition);
 
         var plan = RunPlan.Build(C, inputs, run, request.Shard, log);

@@ -49,11 +49,13 @@ public static class RunManifest
         return Sha256Hex(work.ToJsonString());
     }
 
+    /// <param name="languages">The benchmark's languages: their family and script group the reduce phase's
+    /// statistics (same-script overlap, results by script and family of a held-out language).</param>
     public static JsonObject Build(PipelineConfig c, string configSource, LoadedModel loaded, string dataDir,
-        string workHash)
+        string workHash, IReadOnlyList<LanguageInfo>? languages = null)
     {
         string dir = loaded.Location.LocalDir;
-        return new JsonObject
+        var manifest = new JsonObject
         {
             ["config"] = JsonNode.Parse(ConfigHasher.ToCanonicalJson(c)),
             ["config_hash"] = ConfigHasher.Hash(c),
@@ -89,6 +91,11 @@ public static class RunManifest
             ["definitions"] = Definitions(c, loaded),
             ["work_hash"] = workHash,
         };
+        if (languages is not null)
+            manifest["languages"] = new JsonObject(languages.OrderBy(l => l.Code, StringComparer.Ordinal).Select(l =>
+                KeyValuePair.Create<string, JsonNode?>(l.Code,
+                    new JsonObject { ["family"] = l.Family, ["script"] = l.Script })));
+        return manifest;
     }
 
     private static JsonObject Definitions(PipelineConfig c, LoadedModel loaded) => new()

@@ -13,7 +13,8 @@ public sealed record SynapseQuery(TokenizedQueryRecord Query, string Method, Neu
 /// QL's knowledge synapses (docs/architecture.md, Query localization; the paper states none of the values, so they
 /// are ours): at every head of every layer, the top-k key columns of the prediction row's attention (never the
 /// prediction column, never position 0 when it holds a special token) are scaled by α, and the same number of other
-/// columns drawn at random is the control. The change in target probability and in the query's coarse-KN activations
+/// columns drawn at random is the control; the labelled variant <c>subject</c> scales the subject's token columns
+/// instead. The change in target probability and in the query's coarse-KN activations
 /// at the prediction position is measured. Full passes: with <c>rows: prediction</c> a prefix cache could serve the
 /// last row only, but every layer's columns are scaled at once here, so one full pass per variant costs no more.
 /// Runs on the device thread; the model is never modified.
@@ -23,23 +24,33 @@ public sealed class SynapseProbe(TransformerLM model, int padId, SynapseOptions 
 {
     public const string TopK = "top_k";
 
+    /// <summary>The labelled variant: the subject's token columns (the same in every head), and as many random other
+    /// columns as the control.</summary>
+    public const string Subject = "subject";
+
     /// <summary>Queries skipped because the prompt has too few other columns for a disjoint random control.</summary>
     public const string SkipReason = "synapse_short_prompt";
 
-    public (List<SynapseRecord> Records, List<SynapseHeatmapRecord> Heatmaps, int Skipped) Run(
-        IReadOnlyList<SynapseQuery> queries)
+    /// <summary>Queries the subject variant skips: no subject column a head may choose (tokenization found no
+    /// span, or the subject is only the prediction or special first token), or too few others for a control.
+    /// </summary>
+    public const string SubjectSkipReason = "synapse_subject_unusable";
+
+    public (List<SynapseRecord> Records, List<SynapseHeatmapRecord> Heatmaps, SortedDictionary<string, long> Skipped)
+        Run(IReadOnlyList<SynapseQuery> queries)
     {
         var records = new List<SynapseRecord>();
         var heatmaps = new List<SynapseHeatmapRecord>();
-        int skipped = 0;
+        var skipped = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var batch in queries.Chunk(batchSize))
-            skipped += RunBatch(batch, records, heatmaps);
+            RunBatch(batch, records, heatmaps, skipped);
         return (records, heatmaps, skipped);
     }
 
     private Device Device => model.HeadWeight.device;
 
-    private int RunBatch(SynapseQuery[] batch, List<SynapseRecord> records, List<SynapseHeatmapRecord> heatmaps)
+    private void RunBatch(SynapseQuery[] batch, List<SynapseRecord> records, List<SynapseHeatmapRecord> heatmaps,
+        SortedDictionary<string, long> skipped)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -54,77 +65,92 @@ public sealed class SynapseProbe(TransformerLM model, int padId, SynapseOptions 
         var (pBefore, actBefore, attBefore) = Pass(inputs, pos, targets, null);
         var heads = attBefore[0].GetLength(1);
 
-        // Columns per (query, layer, head): chosen by weight, and the control drawn from the rest.
-        var chosen = new bool[b, layers, heads, t];
-        var control = new bool[b, layers, heads, t];
-        var usable = new bool[b];
-        int skipped = 0;
-        for (int i = 0; i < b; i++)
+        foreach (string variant in new[] { TopK, Subject })
         {
-            var eligible = Eligible(batch[i].Query, positionList[i]);
-            usable[i] = eligible.Count >= 2 * options.TopK;
-            if (!usable[i])
+            // Columns per (query, layer, head): the variant's choice, and the control drawn from the rest.
+            var chosen = new bool[b, layers, heads, t];
+            var control = new bool[b, layers, heads, t];
+            var columns = new int[b];
+            for (int i = 0; i < b; i++)
             {
-                skipped++;
-                continue;
-            }
-            for (int l = 0; l < layers; l++)
-                for (int h = 0; h < heads; h++)
+                var q = batch[i].Query;
+                var eligible = Eligible(q.InputIds, positionList[i], model.IsCausal, specialIds);
+                var subject = variant == Subject ? SubjectColumns(q, eligible) : [];
+                int k = variant == TopK ? options.TopK : subject.Count;
+                if (k == 0 || eligible.Count - k < k)
                 {
-                    var row = attBefore[l];
-                    var top = eligible.OrderByDescending(c => row[i, h, c]).ThenBy(c => c).Take(options.TopK).ToList();
-                    foreach (int c in top)
-                        chosen[i, l, h, c] = true;
-                    var rest = eligible.Except(top).ToList();
-                    var random = new Random((int)(StableHash.Seeded(seed, $"{batch[i].Query.QueryId}|{l}|{h}|synapse")
-                                                  & 0x7fffffff));
-                    for (int k = 0; k < options.TopK; k++)
+                    // Too short a prompt for a disjoint control, or (subject variant) no subject column to scale.
+                    string reason = variant == TopK ? SkipReason : SubjectSkipReason;
+                    skipped[reason] = skipped.GetValueOrDefault(reason) + 1;
+                    continue;
+                }
+                for (int l = 0; l < layers; l++)
+                    for (int h = 0; h < heads; h++)
                     {
-                        int pick = random.Next(rest.Count);
-                        control[i, l, h, rest[pick]] = true;
-                        rest.RemoveAt(pick);
+                        var row = attBefore[l];
+                        var pick = variant == TopK ? TopColumns(eligible, c => row[i, h, c], k) : subject;
+                        foreach (int c in pick)
+                            chosen[i, l, h, c] = true;
+                        var rest = eligible.Except(pick).ToList();
+                        var random = new Random((int)(StableHash.Seeded(seed, $"{q.QueryId}|{l}|{h}|{variant}")
+                                                      & 0x7fffffff));
+                        for (int j = 0; j < k; j++)
+                        {
+                            int r = random.Next(rest.Count);
+                            control[i, l, h, rest[r]] = true;
+                            rest.RemoveAt(r);
+                        }
+                    }
+                columns[i] = layers * heads * k;
+            }
+            if (columns.All(c => c == 0))
+                continue;
+            for (int a = 0; a < options.Alphas.Count; a++)
+            {
+                double alpha = options.Alphas[a];
+                foreach (bool isControl in new[] { false, true })
+                {
+                    var masks = Masks(isControl ? control : chosen, b, layers, heads, t);
+                    var scale = new AttentionHeadColumnScale(masks, pos, alpha, options.Rows == SynapseRows.All,
+                        options.Renormalize);
+                    var (pAfter, actAfter, attAfter) = Pass(inputs, pos, targets, scale);
+                    for (int i = 0; i < b; i++)
+                    {
+                        if (columns[i] == 0)
+                            continue;
+                        var q = batch[i].Query;
+                        records.Add(new SynapseRecord(q.QueryId, q.FactId, q.Relation, q.Language, q.TemplateId,
+                            q.Split, batch[i].Method, variant, isControl, alpha, columns[i], batch[i].Kns.Count,
+                            pBefore[i], pAfter[i], Dact(batch[i].Kns, actBefore, actAfter, i)));
+                        if (batch[i].Heatmap && variant == TopK && a == 0 && !isControl)
+                            heatmaps.AddRange(Heatmap(batch[i], alpha, attBefore, attAfter, actBefore, actAfter, i));
                     }
                 }
-        }
-        if (!usable.Any(u => u))
-            return skipped;
-        int columns = layers * heads * options.TopK;
-        for (int a = 0; a < options.Alphas.Count; a++)
-        {
-            double alpha = options.Alphas[a];
-            foreach (bool isControl in new[] { false, true })
-            {
-                var masks = Masks(isControl ? control : chosen, b, layers, heads, t);
-                var scale = new AttentionHeadColumnScale(masks, pos, alpha, options.Rows == SynapseRows.All,
-                    options.Renormalize);
-                var (pAfter, actAfter, attAfter) = Pass(inputs, pos, targets, scale);
-                for (int i = 0; i < b; i++)
-                {
-                    if (!usable[i])
-                        continue;
-                    var q = batch[i].Query;
-                    records.Add(new SynapseRecord(q.QueryId, q.FactId, q.Relation, q.Language, q.TemplateId, q.Split,
-                        batch[i].Method, TopK, isControl, alpha, columns, batch[i].Kns.Count, pBefore[i], pAfter[i],
-                        Dact(batch[i].Kns, actBefore, actAfter, i)));
-                    if (batch[i].Heatmap && a == 0 && !isControl)
-                        heatmaps.AddRange(Heatmap(batch[i], alpha, attBefore, attAfter, actBefore, actAfter, i));
-                }
             }
         }
-        return skipped;
     }
 
-    /// <summary>Key columns a head may choose: the prompt's positions the prediction row sees, minus the prediction
-    /// column and a special token at position 0.</summary>
-    private List<int> Eligible(TokenizedQueryRecord q, int position)
+    /// <summary>Key columns a head may choose: the prompt's positions the prediction row sees (a causal LM's row sees
+    /// up to itself), minus the prediction column and a special token at position 0.</summary>
+    public static List<int> Eligible(int[] inputIds, int position, bool causal, IReadOnlySet<int> specialIds)
     {
-        int last = model.IsCausal ? position : q.InputIds.Length - 1;
+        int last = causal ? position : inputIds.Length - 1;
         var list = new List<int>();
         for (int c = 0; c <= last; c++)
-            if (c != position && !(c == 0 && specialIds.Contains(q.InputIds[0])))
+            if (c != position && !(c == 0 && specialIds.Contains(inputIds[0])))
                 list.Add(c);
         return list;
     }
+
+    /// <summary>The subject's token columns a head may choose (empty when tokenization found no span).</summary>
+    public static List<int> SubjectColumns(TokenizedQueryRecord q, IReadOnlyCollection<int> eligible) =>
+        q.SubjectTokenStart < 0 ? []
+            : Enumerable.Range(q.SubjectTokenStart, q.SubjectTokenEnd - q.SubjectTokenStart)
+                .Where(eligible.Contains).ToList();
+
+    /// <summary>The k eligible columns of highest weight (ties by position).</summary>
+    public static List<int> TopColumns(IEnumerable<int> eligible, Func<int, float> weight, int k) =>
+        eligible.OrderByDescending(weight).ThenBy(c => c).Take(k).ToList();
 
     private Dictionary<int, Tensor> Masks(bool[,,,] chosen, int b, int layers, int heads, long t)
     {

@@ -123,7 +123,11 @@ public sealed class QueryExpander(QueryExpansionOptions options)
         string? prompt = subjectFirst ? text[..objectStart].TrimEnd() : null;
         return new QueryRecord(QueryRecord.MakeId(fact.FactId, fact.Language, template.TemplateId), fact.FactId,
             fact.Relation, fact.Language, template.TemplateId, TemplateSplits.OfQuery(fact.Split, template.Split), text,
-            prompt, fact.Object, objectStart, subjectFirst);
+            prompt, fact.Object, objectStart, subjectFirst)
+        {
+            // The text keeps [Y], so the subject sits where [X] was whichever slot comes first.
+            SubjectStart = x, SubjectLength = fact.Subject.Length,
+        };
     }
 
     /// <summary>The language and relation filters, without counting (expansion counts what they drop).</summary>

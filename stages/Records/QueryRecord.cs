@@ -32,8 +32,15 @@ public sealed record QueryRecord(
     int ObjectStart,
     bool SubjectFirst) : IQueryKeyed
 {
-    /// <summary>Version of this record's Parquet schema, written as <c>kn.schema_version</c>.</summary>
-    public const string SchemaVersion = "query/1";
+    /// <summary>Version of this record's Parquet schema, written as <c>kn.schema_version</c>; query/2 added the
+    /// subject's span.</summary>
+    public const string SchemaVersion = "query/2";
+
+    /// <summary>Char index of the subject in <see cref="Text"/> (−1 in parts older than query/2).</summary>
+    public int SubjectStart { get; init; } = -1;
+
+    /// <summary>The subject's length in chars.</summary>
+    public int SubjectLength { get; init; }
 
     /// <summary>The query id: <c>fact_id|language|template_id</c>.</summary>
     public static string MakeId(string factId, string language, string templateId) =>

@@ -20,5 +20,8 @@ public static class QueryRecordSchema
         .String("object", r => r.Object, (r, v) => r with { Object = v })
         .Value("object_start", r => r.ObjectStart, (r, v) => r with { ObjectStart = v })
         .Value("subject_first", r => r.SubjectFirst, (r, v) => r with { SubjectFirst = v })
+        .Value("subject_start", r => r.SubjectStart, (r, v) => r with { SubjectStart = v })
+        .Value("subject_length", r => r.SubjectLength, (r, v) => r with { SubjectLength = v })
+        .AlsoReads("query/1")
         .Build();
 }

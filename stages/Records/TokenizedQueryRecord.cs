@@ -36,5 +36,13 @@ public sealed record TokenizedQueryRecord(
     int UnkTokens) : IQueryKeyed
 {
     /// <summary>Version of this record's Parquet schema, written as <c>kn.schema_version</c>.</summary>
-    public const string SchemaVersion = "tokenized_query/2";
+    public const string SchemaVersion = "tokenized_query/3";
+
+    /// <summary>
+    /// The subject's token span [start, end) in <see cref="InputIds"/>: tokens holding any of its chars (a token
+    /// that straddles its edge counts), −1 when unknown (parts older than tokenized_query/3, or no span found).
+    /// </summary>
+    public int SubjectTokenStart { get; init; } = -1;
+
+    public int SubjectTokenEnd { get; init; } = -1;
 }

@@ -24,6 +24,8 @@ public static class TokenizedQueryRecordSchema
             .List("target_ids", r => r.TargetIds, (r, v) => r with { TargetIds = v })
             .Value("object_tokens", r => r.ObjectTokens, (r, v) => r with { ObjectTokens = v })
             .Value("unk_tokens", r => r.UnkTokens, (r, v) => r with { UnkTokens = v })
-            .AlsoReads("tokenized_query/1")
+            .Value("subject_token_start", r => r.SubjectTokenStart, (r, v) => r with { SubjectTokenStart = v })
+            .Value("subject_token_end", r => r.SubjectTokenEnd, (r, v) => r with { SubjectTokenEnd = v })
+            .AlsoReads("tokenized_query/1", "tokenized_query/2")
             .Build();
 }

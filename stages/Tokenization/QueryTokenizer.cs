@@ -93,8 +93,11 @@ public sealed class QueryTokenizer
             return Reject(query, quarantine, alsoInto, QuarantineReasons.ObjectTokenizesToNothing,
                 $"object '{query.Object}' encodes to no token");
         int[] input, positions, types;
+        string encoded;
+        int subjectAt = query.SubjectStart;
         if (Kind == ModelKind.Causal)
         {
+            encoded = query.Prompt!;
             input = _tokenizer.EncodePrompt(query.Prompt!);
             if (input.Length == 0)
                 return Reject(query, quarantine, alsoInto, PromptTokenizesToNothing,
@@ -108,6 +111,9 @@ public sealed class QueryTokenizer
                 Enumerable.Repeat(_maskToken, target.Length));
             string text = string.Concat(query.Text.AsSpan(0, query.ObjectStart), masks,
                 query.Text.AsSpan(query.ObjectStart + TemplateRecord.ObjectSlot.Length));
+            encoded = text;
+            if (!query.SubjectFirst && subjectAt >= 0)
+                subjectAt += masks.Length - TemplateRecord.ObjectSlot.Length;
             input = _tokenizer.EncodePrompt(text);
             positions = IndicesOf(input, _maskId);
             if (positions.Length != target.Length)
@@ -119,8 +125,49 @@ public sealed class QueryTokenizer
         int counted = input.Length - (Kind == ModelKind.Masked ? positions.Length : 0) + target.Length;
         Diagnostics.Tokenized(query.Language, target.Length, counted, unknown);
         alsoInto?.Tokenized(query.Language, target.Length, counted, unknown);
+        var (subjectStart, subjectEnd) = SubjectSpan(encoded, input, subjectAt, query.SubjectLength);
         return new TokenizedQueryRecord(query.QueryId, query.FactId, query.Relation, query.Language, query.TemplateId,
-            query.Split, ModelId, input, types, positions, target, target.Length, unknown);
+            query.Split, ModelId, input, types, positions, target, target.Length, unknown)
+            { SubjectTokenStart = subjectStart, SubjectTokenEnd = subjectEnd };
+    }
+
+    /// <summary>
+    /// The tokens of <paramref name="input"/> (the encoding of <paramref name="text"/>) that hold the subject's chars:
+    /// the text before the subject and the text through its end are encoded alone, and where each stops agreeing
+    /// with the whole marks the span, so a token merged across the subject's edge is counted in it. (−1, −1) when the
+    /// subject's place is unknown.
+    /// </summary>
+    private (int Start, int End) SubjectSpan(string text, int[] input, int start, int length)
+    {
+        if (start < 0 || length <= 0 || start + length > text.Length)
+            return (-1, -1);
+        int[] Prefix(int chars) => StripTrailingSpecial(_tokenizer.EncodePrompt(text[..chars]));
+        var before = Prefix(start);
+        var through = Prefix(start + length);
+        int first = CommonPrefix(input, before);
+        int agree = CommonPrefix(input, through);
+        int end = agree == through.Length ? agree : Math.Min(agree + 1, input.Length);
+        return end > first ? (first, end) : (-1, -1);
+    }
+
+    /// <summary>A prefix's encoding may end with the end-of-text or [SEP] token the whole one has only at its end.
+    /// </summary>
+    private int[] StripTrailingSpecial(int[] ids)
+    {
+        int n = ids.Length;
+        // GPT-2's end-of-text doubles as its BOS: a leading one stays.
+        int lead = n > 0 && ids[0] == _tokenizer.BosId ? 1 : 0;
+        while (n > lead && (ids[n - 1] == _tokenizer.SepId || ids[n - 1] == _tokenizer.EosId))
+            n--;
+        return n == ids.Length ? ids : ids[..n];
+    }
+
+    private static int CommonPrefix(int[] a, int[] b)
+    {
+        int n = Math.Min(a.Length, b.Length), i = 0;
+        while (i < n && a[i] == b[i])
+            i++;
+        return i;
     }
 
     private TokenizedQueryRecord? Reject(QueryRecord q, IQuarantine quarantine, TokenizationDiagnostics? alsoInto,

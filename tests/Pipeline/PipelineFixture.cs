@@ -18,8 +18,8 @@ public static class PipelineFixture
         string dir = Path.Combine(Path.GetTempPath(), "kn-pipeline-tests", "embedded-small-" + Environment.ProcessId);
         if (EmbeddedModel.IsComplete(dir))
             return dir;
-        var options = new EmbeddedModelOptions { Layers = 2, DModel = 64, Heads = 4, Ffn = 128, MaxEpochs = 2, Seed = 7 };
-        var scope = new EmbeddedTrainingScope { Languages = Languages, Relations = Relations, MaxSteps = 60, MaxMerges = 1500 };
+        var options = new EmbeddedModelOptions { Layers = 2, DModel = 64, Heads = 4, Ffn = 128, MaxEpochs = 6, Seed = 7 };
+        var scope = new EmbeddedTrainingScope { Languages = Languages, Relations = Relations, MaxSteps = 300, MaxMerges = 1500 };
         EmbeddedModel.TrainTo(dir, options, Path.Combine(SharedData.RepoRoot, "benchmarks-data", "embedded"), scope);
         return dir;
     });
@@ -42,6 +42,10 @@ public static class PipelineFixture
           steps: {steps}
           localize: all
           batch_rows: 60
+        localization:
+          min_queries: 1
+        consistency:
+          queries: 2
         logging:
           file: true
         {extra}

@@ -15,7 +15,7 @@ public sealed class QueryExpanderTests
     {
         var q = QueryExpander.MakeQuery(Dante, new TemplateRecord("P19", "en", "t1", "[X] was born in [Y] .", "train"));
         Assert.Equal(new QueryRecord("f1|en|t1", "f1", "P19", "en", "t1", "train", "Dante was born in [Y] .",
-            "Dante was born in", "Florence", 18, true), q);
+            "Dante was born in", "Florence", 18, true) { SubjectStart = 0, SubjectLength = 5 }, q);
     }
 
     [Fact]

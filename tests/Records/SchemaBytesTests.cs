@@ -99,7 +99,8 @@ public sealed class SchemaBytesTests : IDisposable
             await RoundTripAsync("templates", TemplateRecordSchema.Instance, Templates));
         Assert.Equal("7e42512b6c44d00e5d2dc7c88bb4118a820fc61f6b210883c844ad255352c8bc",
             await RoundTripAsync("quarantine", QuarantineRecordSchema.Instance, Quarantine));
-        Assert.Equal("e3aff78fdaa2f7787fc6c9eb7ec01208619062e2a5c87cd25cd9fa6431d57744",
+        // query/2 added subject_start and subject_length after query/1's eleven columns (whose hash was e3aff78f…).
+        Assert.Equal("13f1d0f408cbfb50b2566b5e795d41a10b6612239d7eb6b295909efce4d12151",
             await RoundTripAsync("queries", QueryRecordSchema.Instance, Queries));
         // attribution/2 (three per-layer columns added after the nineteen of /1, whose bytes the default run's
         // export check showed unchanged): the hash of /1 was 5bb6b3d6a4505971de6f621266b0f48e4febc3b6392191d8042c8933.
@@ -141,16 +142,18 @@ public sealed class SchemaBytesTests : IDisposable
     [Fact]
     public async Task TokenizedVersion2AddsTemplateIdAndVersion1PartsStillRead()
     {
+        // tokenized_query/3 added the subject's token span after /2's columns.
         var v2 = TokenizedQueryRecordSchema.Instance;
-        Assert.Equal("tokenized_query/2", v2.SchemaVersion);
+        Assert.Equal("tokenized_query/3", v2.SchemaVersion);
         Assert.Equal(["query_id", "fact_id", "relation", "language", "template_id", "split", "model_id", "input_ids",
-            "token_type_ids", "prediction_positions", "target_ids", "object_tokens", "unk_tokens"],
-            v2.Schema.Fields.Select(f => f.Name));
+            "token_type_ids", "prediction_positions", "target_ids", "object_tokens", "unk_tokens",
+            "subject_token_start", "subject_token_end"], v2.Schema.Fields.Select(f => f.Name));
         await RoundTripAsync("tokenized2", v2, Tokenized(i => $"t{i}"));
 
         // Version 1 is version 2 without template_id: the same columns give the old file, byte for byte.
         var builder = RecordSchema.For("tokenized_query/1", Tokenized(_ => "")[0]);
-        foreach (var c in v2.Columns.Where(c => c.Field.Name != "template_id"))
+        foreach (var c in v2.Columns.Where(c => c.Field.Name is not ("template_id" or "subject_token_start"
+                     or "subject_token_end")))
             builder.Column(c);
         var rows = Tokenized(_ => "");
         Assert.Equal("dfff67d697697ae29109b6971f80118d00d0626958c3a55604c17ec2298f860e",
@@ -159,7 +162,7 @@ public sealed class SchemaBytesTests : IDisposable
         await foreach (var r in PartReader.ReadAsync(_dir.PathOf("tokenized1.parquet"), v2))
             back.Add(r);
         Assert.Equal(JsonSerializer.Serialize(rows, Json), JsonSerializer.Serialize(back, Json));
-        Assert.All(back, r => Assert.Equal("", r.TemplateId));
+        Assert.All(back, r => Assert.Equal(("", -1, -1), (r.TemplateId, r.SubjectTokenStart, r.SubjectTokenEnd)));
     }
 
     [Fact]

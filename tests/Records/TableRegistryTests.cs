@@ -52,9 +52,11 @@ public sealed class TableRegistryTests : IDisposable
     {
         Assert.Equal(["queries", "tokenized", "attributions", "kn_sets", "quarantine"],
             TableRegistry.All.Take(5).Select(t => t.Name));
-        Assert.All(TableRegistry.All, t => Assert.Equal("language", t.PartitionColumn));
+        // Every table is partitioned by language but matrice, whose rows are facts across languages: by method.
+        Assert.All(TableRegistry.All.Where(t => t.Name != "matrice"), t => Assert.Equal("language", t.PartitionColumn));
+        Assert.Equal("method", TableRegistry.Matrice.PartitionColumn);
         Assert.Equal(typeof(KnSetRecord), TableRegistry.Find("kn_sets")!.RecordType);
-        Assert.Equal("tokenized_query/2", TableRegistry.Tokenized.SchemaVersion);
+        Assert.Equal("tokenized_query/3", TableRegistry.Tokenized.SchemaVersion);
         Assert.Null(TableRegistry.Find("nope"));
     }
 
@@ -111,6 +113,13 @@ public sealed class TableRegistryTests : IDisposable
             kn_sets 0
             quarantine 0
             predictions 0
+            fact_kns 0
+            matrice 0
+            lolo 0
+            consistency 0
+            ql_interventions 0
+            synapses 0
+            synapse_heatmaps 0
             test_probe 3
 
             """, console.Out.ReplaceLineEndings("\n"));

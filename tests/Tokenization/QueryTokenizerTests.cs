@@ -37,6 +37,26 @@ public sealed class QueryTokenizerTests
     }
 
     [Fact]
+    public void TheSubjectsTokenSpanIsRecordedWhereverTheSubjectSits()
+    {
+        var causal = new QueryTokenizer(Causal, "tiny", ModelKind.Causal);
+        // "New York" after "born in": tokens 3..4 of [Dante, Ġwas, Ġborn, Ġin, ĠNew, ĠYork, Ġwas].
+        var q = Query("en", "Dante was born in [X] was [Y] .", "New York", "Florence");
+        Assert.Equal((18, 8), (q.SubjectStart, q.SubjectLength));
+        var t = causal.Tokenize(q, new QuarantineLog())!;
+        Assert.Equal((4, 6), (t.SubjectTokenStart, t.SubjectTokenEnd));
+        // At the start of the prompt.
+        t = causal.Tokenize(Query("en", "[X] was born in [Y] .", "Dante", "Florence"), new QuarantineLog())!;
+        Assert.Equal((0, 1), (t.SubjectTokenStart, t.SubjectTokenEnd));
+        // A masked LM with the object first: the masks move the subject, [CLS] shifts every index by one.
+        var masked = new QueryTokenizer(Masked, "tiny-mlm", ModelKind.Masked);
+        t = masked.Tokenize(Query("en", "[Y] is the birthplace of [X] .", "Dante", "Florence"), new QuarantineLog())!;
+        Assert.Equal(Masked.MaskId!.Value, t.InputIds[t.PredictionPositions[0]]);
+        Assert.Equal(5, t.InputIds[t.SubjectTokenStart]);
+        Assert.Equal(t.SubjectTokenStart + 1, t.SubjectTokenEnd);
+    }
+
+    [Fact]
     public void LanguagesWithoutSpacesAndElidedArticlesGetNoLeadingSpace()
     {
         var tokenizer = new QueryTokenizer(Causal, "tiny", ModelKind.Causal);
