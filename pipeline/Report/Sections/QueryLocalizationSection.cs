@@ -493,8 +493,11 @@ public sealed class QueryLocalizationSection : IReportSection
     {
         double? D(string analysis, string arm, bool control, double alpha, string cls) =>
             m.Arm(analysis, arm, TemplateSplits.Train, control, alpha, Static, cls)?.Dprob.Mean;
-        string Compare(double? a, double? b, string more, string less) =>
-            a is null || b is null ? "cannot be compared" : a > b ? more : less;
+        // Suppression lowers p: the set with the more negative Δprob is the stronger.
+        string Compare(double? own, double? shared) => own is null || shared is null
+            ? "the two sets cannot be compared for inconsistent (K_II) cells"
+            : $"the shared set is {(shared < own ? "stronger" : "weaker")} than the own set for inconsistent (K_II) " +
+              "cells";
         var same = m.Null.SameObject;
         var other = m.Null.OtherObject;
         string methods = string.Join("; ", r.PerMethod.Select(x =>
@@ -513,9 +516,8 @@ public sealed class QueryLocalizationSection : IReportSection
                $"{F(D("kl_vs_ql", "kl_shared", false, 0, Inconsistent))} for inconsistent (K_II) cells, against " +
                $"{F(D("kl_vs_ql", "ql_own", false, 0, Consistent))} and " +
                $"{F(D("kl_vs_ql", "ql_own", false, 0, Inconsistent))} for the query's own top KNs of the same size " +
-               $"(the shared set is {Compare(D("kl_vs_ql", "ql_own", false, 0, Inconsistent), D("kl_vs_ql",
-                   "kl_shared", false, 0, Inconsistent), "stronger", "weaker")} than the own set for inconsistent " +
-               $"(K_II) cells). Mapping, suppression (× 0), inconsistent (K_II): own " +
+               $"({Compare(D("kl_vs_ql", "ql_own", false, 0, Inconsistent), D("kl_vs_ql", "kl_shared", false, 0,
+                   Inconsistent))}). Mapping, suppression (× 0), inconsistent (K_II): own " +
                $"{F(D("mapping", "own", false, 0, Inconsistent))}, neighbour " +
                $"{F(D("mapping", "neighbour", false, 0, Inconsistent))}, intersection " +
                $"{F(D("mapping", "intersection", false, 0, Inconsistent))}, random " +
