@@ -19,7 +19,7 @@ public static class ReportBuilder
     public static IReadOnlyList<IReportSection> Sections { get; } =
     [
         new RunSection(), new ModelSection(), new TokenizationSection(), new FidelitySection(),
-        new KnowledgeNeuronsSection(), new MatriceSection(),
+        new KnowledgeNeuronsSection(), new MatriceSection(), new QueryLocalizationSection(),
     ];
 
     /// <summary>The tables a report can read (a section lists those it needs): every registered one.</summary>
