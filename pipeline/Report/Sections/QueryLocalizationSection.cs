@@ -320,7 +320,7 @@ public sealed class QueryLocalizationSection : IReportSection
 
     private static void Synapses(SectionWriter w, QueryLocalizationReduction r)
     {
-        var rows = r.Synapses.Where(s => s.Variant == "top_k").ToList();
+        var rows = r.Synapses.Where(s => s.Variant is "top_k" or "subject").ToList();
         if (rows.Count == 0)
         {
             w.Text("No knowledge-synapse rows: the run has no `synapses` table, or the probe was disabled.");
@@ -328,28 +328,39 @@ public sealed class QueryLocalizationSection : IReportSection
         }
         var alphas = rows.Select(s => s.Alpha).Distinct().Order().ToArray();
         var cats = (from a in alphas from measure in new[] { "dprob", "dact" } select (a, measure)).ToArray();
-        var data = new FigureData("alpha", "measure", "arm", "mean", "ci_low", "ci_high", "queries", "facts",
-            "non_finite");
-        var (v, lo, hi) = (new double[cats.Length, 2], new double[cats.Length, 2], new double[cats.Length, 2]);
+        // The paper's rule (top-k columns) first, then the labelled subject variant; each beside its own control.
+        var series = (from variant in new[] { "top_k", "subject" }
+                      where rows.Any(x => x.Variant == variant)
+                      from control in new[] { false, true }
+                      select (variant, control)).ToArray();
+        var data = new FigureData("alpha", "measure", "variant", "arm", "mean", "ci_low", "ci_high", "queries",
+            "facts", "non_finite");
+        var (v, lo, hi) = (new double[cats.Length, series.Length], new double[cats.Length, series.Length],
+            new double[cats.Length, series.Length]);
         for (int c = 0; c < cats.Length; c++)
-            for (int s = 0; s < 2; s++)
+            for (int s = 0; s < series.Length; s++)
             {
-                var row = rows.FirstOrDefault(x => x.Alpha == cats[c].a && x.Control == (s == 1));
+                var row = rows.FirstOrDefault(x => x.Alpha == cats[c].a && x.Variant == series[s].variant &&
+                                                   x.Control == series[s].control);
                 var e = row is null ? Estimate.Empty : cats[c].measure == "dprob" ? row.Dprob : row.Dact;
-                data.Add(cats[c].a, cats[c].measure, s == 0 ? "top_k" : "random", e.Mean, e.Low, e.High, e.Queries,
-                    e.Facts, e.NonFinite);
+                data.Add(cats[c].a, cats[c].measure, series[s].variant, series[s].control ? "random" : "chosen",
+                    e.Mean, e.Low, e.High, e.Queries, e.Facts, e.NonFinite);
                 (v[c, s], lo[c, s], hi[c, s]) = (Num(e.Mean), Num(e.Low), Num(e.High));
             }
         if (Empty(w, v, "knowledge synapses"))
             return;
+        static string Label((string Variant, bool Control) s) =>
+            (s.Variant == "top_k" ? "top-k attention columns" : "subject's columns") +
+            (s.Control ? ": random control" : "");
         w.Figure("ql_synapses", $"Knowledge synapses (method `{rows[0].Method}`'s coarse KNs): every head's top-k " +
-                 "attention columns of the prediction row scaled by α (0 = knockout), against as many random other " +
-                 "columns; Δprob is the target probability's relative change, Δact the mean relative change of " +
-                 "the query's coarse-KN activations (queries without KNs left out); whiskers are 95% bootstrap " +
-                 "intervals over facts.", data, path =>
+                 "attention columns of the prediction row scaled by α (0 = knockout), or (the labelled variant) the " +
+                 "subject's token columns in every head, each against as many random other columns; Δprob is the " +
+                 "target probability's relative change, Δact the mean relative change of the query's coarse-KN " +
+                 "activations (queries without KNs left out); whiskers are 95% bootstrap intervals over facts.",
+            data, path =>
             QueryLocalizationPlots.BarsWithIntervals(path, "Knowledge synapses against their control", "measure · α",
                 "relative change", cats.Select(c => $"{(c.measure == "dprob" ? "Δprob" : "Δact")} α={c.a:0.#}")
-                    .ToArray(), ["top-k attention columns", "random columns"], v, lo, hi));
+                    .ToArray(), series.Select(Label).ToArray(), v, lo, hi));
     }
 
     private static void SynapseHeatmaps(ReportContext ctx, SectionWriter w)
