@@ -178,32 +178,7 @@ public static class MatriceStatistics
 
     /// <summary>The 2.5th and 97.5th percentiles of the mean over the rows of facts drawn with replacement.</summary>
     public static (double Low, double High) Bootstrap(IReadOnlyList<(double Sum, int N)> facts, Random rng,
-        int resamples)
-    {
-        var means = new double[resamples];
-        for (int r = 0; r < resamples; r++)
-        {
-            double sum = 0;
-            long n = 0;
-            for (int i = 0; i < facts.Count; i++)
-            {
-                var f = facts[rng.Next(facts.Count)];
-                sum += f.Sum;
-                n += f.N;
-            }
-            means[r] = sum / n;
-        }
-        Array.Sort(means);
-        return (Quantile(means, 0.025), Quantile(means, 0.975));
-    }
-
-    private static double Quantile(double[] sorted, double p)
-    {
-        double h = (sorted.Length - 1) * p;
-        int lo = (int)Math.Floor(h);
-        int hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-    }
+        int resamples) => FactBootstrap.Interval(facts, rng, resamples);
 
     /// <summary><c>lolo_nonempty_share</c>: the share of (fact, B) pairs whose matrice-arm set is non-empty.
     /// </summary>

@@ -306,33 +306,9 @@ public static class QueryLocalizationStatistics
             all.Count - finite.Count, size);
     }
 
-    /// <summary>The 2.5th and 97.5th percentiles of the pooled mean over facts drawn with replacement.</summary>
+    /// <summary>The 2.5th and 97.5th percentiles of the pooled mean over facts drawn with replacement, with a
+    /// generator of the statistic's own (seeded by the run seed and its name).</summary>
     public static (double Low, double High) Bootstrap(IReadOnlyList<(double Sum, int N)> facts, long seed,
-        string name, int resamples)
-    {
-        var rng = new Random((int)(StableHash.Seeded(seed, name) & 0x7fffffff));
-        var means = new double[resamples];
-        for (int r = 0; r < resamples; r++)
-        {
-            double sum = 0;
-            long n = 0;
-            for (int i = 0; i < facts.Count; i++)
-            {
-                var f = facts[rng.Next(facts.Count)];
-                sum += f.Sum;
-                n += f.N;
-            }
-            means[r] = sum / n;
-        }
-        Array.Sort(means);
-        return (Quantile(means, 0.025), Quantile(means, 0.975));
-    }
-
-    private static double Quantile(double[] sorted, double p)
-    {
-        double h = (sorted.Length - 1) * p;
-        int lo = (int)Math.Floor(h);
-        int hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-    }
+        string name, int resamples) =>
+        FactBootstrap.Interval(facts, new Random((int)(StableHash.Seeded(seed, name) & 0x7fffffff)), resamples);
 }
