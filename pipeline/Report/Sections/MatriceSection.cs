@@ -36,6 +36,7 @@ public sealed class MatriceSection : IReportSection
         }
         Choices(ctx, w, r);
         Headline(w, r);
+        Localized(ctx, w, main.Method);
         PerLayer(w, main);
         PerLayerByMethod(w, r);
         Overlap(w, main);
@@ -65,6 +66,24 @@ public sealed class MatriceSection : IReportSection
                "`amig` IG from AMIG's baseline; AMIG's own code multiplies by a_i where we multiply by (a − b̄).");
         w.Text($"Figures are over method `{r.SummaryMethod}` (the summary's) unless they say otherwise; every " +
                "method's numbers are in `reduce/matrice.json`.");
+    }
+
+    /// <summary>Per language, the fact cells whose aggregation could include them and those left out: too few
+    /// correct training-template queries, or a cell the model was never trained on (held out by language).</summary>
+    private static void Localized(ReportContext ctx, SectionWriter w, string method)
+    {
+        var rows = ctx.Tables.Rows(
+            "SELECT language, count(*), count(*) FILTER (WHERE localized), " +
+            "count(*) FILTER (WHERE NOT localized AND cell_split <> 'heldout-language'), " +
+            "count(*) FILTER (WHERE cell_split = 'heldout-language') " +
+            "FROM fact_kns WHERE method = ? GROUP BY language ORDER BY language", method);
+        if (rows.Count == 0)
+            return;
+        w.Text($"Method `{method}`: (fact, language) cells localized (at least " +
+               $"{ctx.Config("localization.min_queries")} correct training-template queries), and those left out of " +
+               "the aggregation, counted per language.");
+        w.Table(["language", "cells", "localized", "too few correct queries", "held out by language"],
+            rows.Select(x => x.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "").ToArray()));
     }
 
     private static void Headline(SectionWriter w, MatriceReduction r)
