@@ -196,8 +196,10 @@ public sealed class PipelineGraph(
             if (scaling == null || x.Trials.Count + x.Planned.Count + x.Synapses.Count == 0)
                 return x.Result;
             long start = Stopwatch.GetTimestamp();
-            var lolo = new LoloRunner(scaling).Run(x.Trials);
-            var (before, after) = scaling.Run(x.Planned.Select(p => p.Request).ToList());
+            // One call for every scaling of the chunk: a prompt's prefix cache is built once for all its rows.
+            var loloRequests = LoloRunner.Requests(x.Trials);
+            var (before, after) = scaling.Run([.. loloRequests, .. x.Planned.Select(p => p.Request)]);
+            var lolo = LoloRunner.Records(x.Trials, before, after[..loloRequests.Count]);
             var (probes, heatmaps, skipped) = synapses?.Run(x.Synapses) ?? ([], [], new(StringComparer.Ordinal));
             AddSince(ref _interveneTicks, start);
             // The device thread computes here too, between attribution batches: device-busy counts it, so a device
@@ -206,7 +208,8 @@ public sealed class PipelineGraph(
             _deviceCompute += Stopwatch.GetElapsedTime(start).TotalSeconds;
             return x.Result with
             {
-                Lolo = lolo, QlInterventions = QueryLocalizationStage.Interventions(x.Planned, before, after),
+                Lolo = lolo,
+                QlInterventions = QueryLocalizationStage.Interventions(x.Planned, before, after[loloRequests.Count..]),
                 Synapses = probes, SynapseHeatmaps = heatmaps,
                 AnalysisSkipped = skipped,
             };

@@ -17,9 +17,21 @@ public sealed class LoloRunner(SetScalingRunner runner)
 
     public List<LoloRecord> Run(IReadOnlyList<LoloTrial> trials)
     {
-        var requests = trials.SelectMany(t => t.Queries.Select(q => new ScalingRequest(q, t.Set, 0.0))).ToList();
-        var (before, after) = runner.Run(requests);
-        var records = new List<LoloRecord>(requests.Count);
+        var (before, after) = runner.Run(Requests(trials));
+        return Records(trials, before, after);
+    }
+
+    /// <summary>The scalings of the trials, one per (trial, query) in trial order: the graph runs them in one call
+    /// with the chunk's other scalings, so a prompt's prefix cache serves them all.</summary>
+    public static List<ScalingRequest> Requests(IReadOnlyList<LoloTrial> trials) =>
+        trials.SelectMany(t => t.Queries.Select(q => new ScalingRequest(q, t.Set, 0.0))).ToList();
+
+    /// <summary>The records of the trials, given p_before per query and p_after per request of
+    /// <see cref="Requests"/> (in its order).</summary>
+    public static List<LoloRecord> Records(IReadOnlyList<LoloTrial> trials, IReadOnlyDictionary<string, double> before,
+        IReadOnlyList<double> after)
+    {
+        var records = new List<LoloRecord>(after.Count);
         int i = 0;
         foreach (var t in trials)
             foreach (var q in t.Queries)
