@@ -97,13 +97,14 @@ public sealed class EditEvaluator(TransformerLM model, int padId, int batchSize 
         if (targets.Count != queries.Count)
             throw new ArgumentException($"{targets.Count} targets for {queries.Count} queries", nameof(targets));
         var result = new QueryPrediction[queries.Count];
-        var device = model.HeadWeight.device;
         for (int start = 0; start < queries.Count; start += batchSize)
         {
             int n = Math.Min(batchSize, queries.Count - start);
             var batch = queries.Skip(start).Take(n).ToList();
             using var scope = NewDisposeScope();
             using var _ = no_grad();
+            // Inside the scope: reading a parameter makes a tensor handle too.
+            var device = model.HeadWeight.device;
             var inputs = ForwardInputs.FromRows(batch.Select(q => q.InputIds).ToList(), padId, device);
             var pos = tensor(batch.Select(q => (long)q.PredictionPositions[0]).ToArray(), device: device);
             // Ranks and probabilities in float32 whatever the weights' dtype: bfloat16 logits tie too often.

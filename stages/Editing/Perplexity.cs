@@ -26,11 +26,12 @@ public sealed class Perplexity(TransformerLM model, int padId, int windowsPerBat
             throw new ArgumentException($"{tokens.Count} tokens leave nothing to predict", nameof(tokens));
         double nll = 0;
         long predicted = 0;
-        var device = model.HeadWeight.device;
         foreach (var batch in windows.Chunk(windowsPerBatch))
         {
             using var scope = NewDisposeScope();
             using var _ = no_grad();
+            // Inside the scope: reading a parameter makes a tensor handle too.
+            var device = model.HeadWeight.device;
             var inputs = ForwardInputs.FromRows(batch, padId, device);
             var hidden = model.FinalHidden(model.ForwardHidden(inputs));             // [B, T, d]
             int t = (int)hidden.shape[1];

@@ -30,6 +30,7 @@ public sealed class ValueSlotEditor(TransformerLM model, UntiedEmbedding embeddi
     /// <summary>Zeroes the set's value slots.</summary>
     public void Erase(NeuronSet set)
     {
+        using var scope = NewDisposeScope();
         foreach (var (layer, unit) in set.Pairs)
         {
             Save(layer, unit);
@@ -87,7 +88,9 @@ public sealed class ValueSlotEditor(TransformerLM model, UntiedEmbedding embeddi
     /// <see cref="AllRestored"/> false) when any slot differs; true when nothing was edited.</summary>
     public bool Restore()
     {
-        _edit?.Dispose();
+        // WeightEdit restores outside any scope of its own: its slot views would otherwise wait for the GC.
+        using (NewDisposeScope())
+            _edit?.Dispose();
         _edit = null;
         return Verify();
     }
