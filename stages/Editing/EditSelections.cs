@@ -15,9 +15,11 @@ public sealed record EditSelection(string Name, NeuronSet Set, NeuronSet Random)
 /// </summary>
 /// <param name="knThreshold">t of the coarse sets (<c>attribution.kn_threshold</c>).</param>
 /// <param name="refinedShare">p of the refined set (<c>localization.refined_share</c>).</param>
+/// <param name="minQueries">Correct training queries a language needs for a refined set
+/// (<c>localization.min_queries</c>); with fewer the fact is not localized there and <c>refined</c> is empty.</param>
 /// <param name="seed">The run seed; each control is seeded by it, the edit's id and the selection's name.</param>
-public sealed class EditSelections(EditingOptions options, double knThreshold, double refinedShare, int ffnWidth,
-    long seed)
+public sealed class EditSelections(EditingOptions options, double knThreshold, double refinedShare, int minQueries,
+    int ffnWidth, long seed)
 {
     public static readonly string[] Names = ["own", "union", "refined", "cas", "agnostic"];
 
@@ -40,7 +42,9 @@ public sealed class EditSelections(EditingOptions options, double knThreshold, d
         var union = new SortedSet<int>(own);
         foreach (var q in train)
             union.UnionWith(q.Coarse(knThreshold));
-        var refined = Matrice.Refined(train, knThreshold, refinedShare).Select(x => x.Index);
+        var refined = train.Count < minQueries
+            ? []
+            : Matrice.Refined(train, knThreshold, refinedShare).Select(x => x.Index);
         var cas = Cas(ConsistencyAware(Values(train, activations)));
         var sets = new[] { view.Set(own), view.Set(union), view.Set(refined), view.Set(cas), agnostic };
         return Names.Zip(sets, (name, set) =>

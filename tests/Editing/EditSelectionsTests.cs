@@ -43,8 +43,8 @@ public class EditSelectionsTests
     private static string Edited => SyntheticAttributions.Query("en", 1).QueryId;
 
     private static Dictionary<string, EditSelection> Build(EditingOptions options, NeuronSet? agnostic = null,
-        IReadOnlyDictionary<string, float[]>? activations = null) =>
-        new EditSelections(options, knThreshold: 0.2, refinedShare: 0.3, Width, Seed)
+        IReadOnlyDictionary<string, float[]>? activations = null, int minQueries = 2) =>
+        new EditSelections(options, knThreshold: 0.2, refinedShare: 0.3, minQueries, Width, Seed)
             .Build(View(), "en", Edited, agnostic ?? NeuronSet.Empty, "edit-1", activations)
             .ToDictionary(s => s.Name);
 
@@ -62,6 +62,9 @@ public class EditSelectionsTests
         // Coarse in 3/3, 3/3, 2/3 and 1/3 > p = 0.3 of the training queries, by descending share.
         Assert.Equal([(1, 0), (1, 1), (1, 2), (2, 5)], Pairs(s["refined"].Set));
         Assert.Empty(s["agnostic"].Set.Pairs);
+        // Three training queries are too few when four are needed: the fact is not localized, refined is empty.
+        Assert.Empty(Build(new EditingOptions(), minQueries: 4)["refined"].Set.Pairs);
+        Assert.Equal(3, Build(new EditingOptions(), minQueries: 4)["own"].Set.Count);
     }
 
     [Fact]
@@ -81,7 +84,7 @@ public class EditSelectionsTests
     [Fact]
     public void TheScoreIsBetaOneMeanMinusBetaTwoPopulationDeviation()
     {
-        var selections = new EditSelections(new EditingOptions { Beta1 = 2, Beta2 = 0.5 }, 0.2, 0.3, Width, Seed);
+        var selections = new EditSelections(new EditingOptions { Beta1 = 2, Beta2 = 0.5 }, 0.2, 0.3, 2, Width, Seed);
         var score = selections.ConsistencyAware([[0.9f, 1], [0.9f, 1], [0f, 1]]);
         Assert.Equal(2 * 0.6 - 0.5 * Math.Sqrt(0.18), score[0], 6);
         Assert.Equal(2.0, score[1], 6);
@@ -122,7 +125,7 @@ public class EditSelectionsTests
         // A set holding more than half a layer has no matched control: the empty set stands in.
         var wide = NeuronSet.Of(Enumerable.Range(0, 5).Select(u => (1, u)));
         Assert.Empty(Build(new EditingOptions(), wide)["agnostic"].Random.Pairs);
-        Assert.Throws<ArgumentException>(() => new EditSelections(new EditingOptions(), 0.2, 0.3, Width, Seed)
+        Assert.Throws<ArgumentException>(() => new EditSelections(new EditingOptions(), 0.2, 0.3, 2, Width, Seed)
             .Build(View(), "en", SyntheticAttributions.Query("en", 4).QueryId, NeuronSet.Empty, "edit-1"));
     }
 }
