@@ -66,12 +66,13 @@ public class EditEvaluatorTests
             [queries[6], queries[7], queries[8]]);
     }
 
-    /// <summary>One query alone, unbatched: the top-1 and the full distribution.</summary>
-    private static (int Top1, double[] Probs) Alone(TransformerLM model, int[] prompt)
+    /// <summary>One query alone, unbatched: the top-1 and the full distribution at its last position, or at
+    /// <paramref name="position"/>.</summary>
+    private static (int Top1, double[] Probs) Alone(TransformerLM model, int[] prompt, int position = -1)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var logits = model.Logits(ForwardInputs.FromRows([prompt], 0, CPU))[0, -1];
+        var logits = model.Logits(ForwardInputs.FromRows([prompt], 0, CPU))[0, position];
         return ((int)logits.argmax().item<long>(), logits.softmax(0).to_type(ScalarType.Float64).data<double>()
             .ToArray());
     }
@@ -102,6 +103,23 @@ public class EditEvaluatorTests
         }
         // The gold is the answer on six queries and off it on three.
         Assert.Equal(6, got.Count(p => p.Correct));
+    }
+
+    [Fact]
+    public void AMaskedModelIsReadAtItsMaskPosition()
+    {
+        using var scope = NewDisposeScope();
+        var model = TinyModels.Build("bert", seed: 23);
+        int[][] prompts = [[2, 5, 9, 13, 3], [2, 4, 8, 3], [2, 12, 3, 3, 9, 1, 3]];
+        var queries = prompts.Select((p, k) => SyntheticAttributions.Query("en", k, inputIds: p, target: 7)
+            with { PredictionPositions = [k + 1] }).ToList();
+        var got = new EditEvaluator(model, padId: 0, batchSize: 2).Predict(queries, [-1, -1, -1]);
+        for (int k = 0; k < prompts.Length; k++)
+        {
+            var (top1, probs) = Alone(model, prompts[k], k + 1);
+            Assert.Equal((top1, probs.Count(p => p > probs[7])), (got[k].Top1, got[k].GoldRank));
+            Assert.Equal(probs[7], got[k].GoldProb, 5);
+        }
     }
 
     [Fact]
