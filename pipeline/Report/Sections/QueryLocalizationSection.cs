@@ -94,6 +94,11 @@ public sealed class QueryLocalizationSection : IReportSection
             ["Otsu (each method's τ)", .. r.PerMethod.Select(m => $"{RatioText(m.KiiOtsu)}, τ {TauText(m.OtsuTau)}"),
                 RatioText(r.JointOtsu)],
         ]);
+        // The variant over every correct training query: CS₂ falls mechanically with the number of queries, which
+        // is why the classes use a fixed n; the two means side by side show by how much.
+        w.Text("Mean consistency of the classified cells, at the fixed n and (the variant) over every correct " +
+               "training query of the cell: " + string.Join("; ", r.PerMethod.Select(m =>
+                   $"`{m.Method}` CS₁ {F(m.Cs1Mean)}, CS₂ {F(m.Cs2Mean)} at n, CS₂ {F(m.Cs2AllMean)} over all")) + ".");
     }
 
     private static void Groups(SectionWriter w, QueryLocalizationReduction r)
