@@ -36,6 +36,7 @@ public sealed class WeightEdit : IDisposable
 
     private void Update(int layer, int unit, Action<Tensor> change)
     {
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
         var slot = ValueSlot(layer, unit);
         if (!_saved.ContainsKey((layer, unit)))
@@ -45,6 +46,8 @@ public sealed class WeightEdit : IDisposable
 
     public void Dispose()
     {
+        // The slot views made here are handles too: without a scope each restore would leave one per slot.
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
         foreach (var ((layer, unit), original) in _saved)
         {
