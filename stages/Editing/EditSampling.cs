@@ -8,7 +8,7 @@ public sealed record EditFact(string Relation, string FactId, string Object);
 /// <summary>
 /// The seeded choices of the editing protocol (docs/architecture.md, Editing): which facts are edited and in which
 /// split, which of their correct queries, and the fixed probe set locality is measured on. Each is a pure function
-/// of the seed and the ids (ordered by a mixed <see cref="StableHash.Seeded"/>, ties by id), so every shard and every
+/// of the seed and the ids (ordered by <see cref="StableHash.Mixed"/>, ties by id), so every shard and every
 /// resumed run makes the same choices without seeing the others' facts.
 /// </summary>
 public static class EditSampling
@@ -64,15 +64,5 @@ public static class EditSampling
 
     private static double Uniform(long seed, string key) => (Mixed(seed, key) >> 11) / (double)(1UL << 53);
 
-    /// <summary>
-    /// FNV-1a finished with SplitMix64's finalizer. FNV's last bytes barely reach its high bits, so keys that differ
-    /// only at the end ("P0", "P1", …) gave high bits far from uniform: a dev share of 0.25 came out as 0.03.
-    /// </summary>
-    private static ulong Mixed(long seed, string key)
-    {
-        ulong z = StableHash.Seeded(seed, key);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    private static ulong Mixed(long seed, string key) => StableHash.Mixed(seed, key);
 }

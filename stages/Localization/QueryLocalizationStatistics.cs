@@ -243,7 +243,7 @@ public static class QueryLocalizationStatistics
                 var order = facts.Keys
                     .Where(f => f != cell.FactId && answers.TryGetValue((f, cell.Language), out int a) &&
                                 (a == answer) == same)
-                    .OrderBy(f => StableHash.Seeded(seed, $"{cell.FactId}|{cell.Language}|{mode}|{f}"))
+                    .OrderBy(f => StableHash.Mixed(seed, $"{cell.FactId}|{cell.Language}|{mode}|{f}"))
                     .ThenBy(f => f, StringComparer.Ordinal).ToList();
                 var used = new HashSet<string>();
                 var chosen = new List<IReadOnlyCollection<int>>();

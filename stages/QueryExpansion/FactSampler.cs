@@ -4,7 +4,7 @@ namespace KnPipeline.Stages.QueryExpansion;
 
 /// <summary>
 /// The deterministic per-relation fact sample: the k distinct fact ids with the smallest
-/// <see cref="StableHash.Seeded"/>(seed, fact_id). It streams: memory is k ids per relation, whatever the input size,
+/// <see cref="StableHash.Mixed"/>(seed, fact_id). It streams: memory is k ids per relation, whatever the input size,
 /// and the result does not depend on the order facts arrive in.
 /// </summary>
 public static class FactSampler
@@ -19,7 +19,7 @@ public static class FactSampler
         {
             if (!heaps.TryGetValue(f.Relation, out var r))
                 heaps[f.Relation] = r = new Reservoir(perRelation);
-            r.Offer(StableHash.Seeded(seed, f.FactId), f.FactId);
+            r.Offer(StableHash.Mixed(seed, f.FactId), f.FactId);
         }
         var picked = new HashSet<(string, string)>();
         foreach (var (relation, r) in heaps)

@@ -11,7 +11,7 @@ public sealed record QueryExpansionOptions
 
     /// <summary>
     /// At most this many distinct facts per relation (0 = all). The sample is the facts with the smallest
-    /// <see cref="Records.StableHash.Seeded"/>(seed, fact_id): deterministic, independent of file order, and the
+    /// <see cref="Records.StableHash.Mixed"/>(seed, fact_id): deterministic, independent of file order, and the
     /// same fact ids in every language (a language lacking some of them gets fewer).
     /// </summary>
     public int FactsPerRelation { get; init; }

@@ -27,7 +27,22 @@ public static class StableHash
         return h;
     }
 
-    /// <summary>The hash of (seed, key): the sort key of a deterministic sample.</summary>
+    /// <summary>
+    /// <see cref="Seeded"/> finished with SplitMix64's finalizer: the sort key of a deterministic sample. FNV's last
+    /// bytes barely reach its high bits, so ordering by <see cref="Seeded"/> itself kept ids that differ only at the
+    /// end in nearly their own order: the default sample of 6 of 30 facts per relation came out as runs of
+    /// consecutive ids (P19-025…030) instead of a spread.
+    /// </summary>
+    public static ulong Mixed(long seed, string key)
+    {
+        ulong z = Seeded(seed, key);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>The hash of (seed, key). Its high bits are poorly mixed: sort by <see cref="Mixed"/>; a generator's
+    /// seed may take its low bits.</summary>
     public static ulong Seeded(long seed, string key)
     {
         ulong h = OffsetBasis;

@@ -26,6 +26,16 @@ public sealed class StableHashTests
     }
 
     [Fact]
+    public void TheMixedHashSpreadsKeysThatDifferOnlyAtTheEndOverItsHighBits()
+    {
+        var keys = Enumerable.Range(0, 2000).Select(i => $"P19-{i:D4}").ToList();
+        double Top(Func<string, ulong> h) => keys.Average(k => (double)(h(k) >> 63));
+        // About half the keys have the top bit set; the raw seeded hash is far from it for such keys.
+        Assert.InRange(Top(k => StableHash.Mixed(1234, k)), 0.45, 0.55);
+        Assert.NotEqual(StableHash.Seeded(1234, "x"), StableHash.Mixed(1234, "x"));
+    }
+
+    [Fact]
     public void PartsAreSeparatedAndSeedsChangeTheHash()
     {
         Assert.NotEqual(StableHash.Fnv1a64("ab", "c"), StableHash.Fnv1a64("a", "bc"));
