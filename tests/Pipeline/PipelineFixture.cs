@@ -18,8 +18,8 @@ public static class PipelineFixture
         string dir = Path.Combine(Path.GetTempPath(), "kn-pipeline-tests", "embedded-small-" + Environment.ProcessId);
         if (EmbeddedModel.IsComplete(dir))
             return dir;
-        var options = new EmbeddedModelOptions { Layers = 2, DModel = 64, Heads = 4, Ffn = 128, MaxEpochs = 6, Seed = 7 };
-        var scope = new EmbeddedTrainingScope { Languages = Languages, Relations = Relations, MaxSteps = 300, MaxMerges = 1500 };
+        var options = new EmbeddedModelOptions { Layers = 2, DModel = 64, Heads = 4, Ffn = 128, MaxEpochs = 12, Seed = 7 };
+        var scope = new EmbeddedTrainingScope { Languages = Languages, Relations = Relations, MaxSteps = 400, MaxMerges = 1500 };
         EmbeddedModel.TrainTo(dir, options, Path.Combine(SharedData.RepoRoot, "benchmarks-data", "embedded"), scope);
         return dir;
     });
