@@ -53,7 +53,7 @@ public readonly record struct ActivationDelta(double PBefore, double PAfter)
     // p = 0 or 1 in float32 would give infinite log-odds; the clamp keeps a saturated query finite and comparable.
     private const double Epsilon = 1e-12;
 
-    public double Dprob => (PAfter - PBefore) / PBefore;
+    public double Dprob => Records.Dprob.Of(PBefore, PAfter);
 
     public double Dlogodds => LogOdds(PAfter) - LogOdds(PBefore);
 

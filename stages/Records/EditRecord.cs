@@ -55,7 +55,7 @@ public sealed record EditRecord(
     public double Avg => (Reliability + Generalization + Locality) / 3;
 
     /// <summary>The relative change (p_after − p_before) / p_before, every <c>*_dprob*</c> figure's unit.</summary>
-    public double Dprob => (PAfter - PBefore) / PBefore;
+    public double Dprob => Records.Dprob.Of(PBefore, PAfter);
 
     public double Dppl => PplAfter - PplBefore;
 }

@@ -26,7 +26,7 @@ public sealed record LoloRecord(
     public const string SchemaVersion = "lolo/1";
 
     /// <summary>The relative change (p_after − p_before) / p_before, every <c>*_dprob*</c> figure's unit.</summary>
-    public double Dprob => (PAfter - PBefore) / PBefore;
+    public double Dprob => Records.Dprob.Of(PBefore, PAfter);
 
     public int SetSize => Layer.Length;
 }

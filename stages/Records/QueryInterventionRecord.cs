@@ -31,7 +31,7 @@ public sealed record QueryInterventionRecord(
     public const string SchemaVersion = "ql_intervention/1";
 
     /// <summary>(p_after − p_before) / p_before, every <c>*_dprob*</c> figure's unit.</summary>
-    public double Dprob => (PAfter - PBefore) / PBefore;
+    public double Dprob => Records.Dprob.Of(PBefore, PAfter);
 }
 
 /// <summary>Parquet schema of <see cref="QueryInterventionRecord"/>.</summary>

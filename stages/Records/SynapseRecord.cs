@@ -26,7 +26,7 @@ public sealed record SynapseRecord(
 {
     public const string SchemaVersion = "synapse/1";
 
-    public double Dprob => (PAfter - PBefore) / PBefore;
+    public double Dprob => Records.Dprob.Of(PBefore, PAfter);
 }
 
 /// <summary>Parquet schema of <see cref="SynapseRecord"/>.</summary>

@@ -1,3 +1,4 @@
+using KnPipeline.Stages.Records;
 using KnPipeline.Stages.Models.Core;
 using static TorchSharp.torch;
 
@@ -110,5 +111,5 @@ public sealed class NeuronInterventions(TransformerLM model, int padId)
     /// Δprob as every <c>*_dprob*</c> figure uses it: the relative change (p_after − p_before) / p_before, averaged
     /// over the evaluated queries by the caller (Dai et al.'s measure).
     /// </summary>
-    public static double RelativeChange(double before, double after) => (after - before) / before;
+    public static double RelativeChange(double before, double after) => Dprob.Of(before, after);
 }
