@@ -13,7 +13,12 @@ namespace KnPipeline.Graph;
 /// </summary>
 public static class ChunkPlanner
 {
-    public sealed record Plan(IReadOnlyList<FactChunk> Chunks, int TotalFacts, IReadOnlyList<string> Languages);
+    public sealed record Plan(IReadOnlyList<FactChunk> Chunks, int TotalFacts, IReadOnlyList<string> Languages)
+    {
+        /// <summary>Every (fact, language) cell of the benchmark view, every shard's: what a choice that must not
+        /// depend on the shard (the editing sample) is made from.</summary>
+        public IReadOnlyList<FactRecord> Facts { get; init; } = [];
+    }
 
     public static Plan Build(BenchmarkSource source, QueryExpansionOptions filter, ShardSpec shard, int chunkFacts,
         IQuarantine quarantine)
@@ -50,6 +55,9 @@ public static class ChunkPlanner
         }
         var languages = byFact.Values.SelectMany(v => v.Select(f => f.Language)).Distinct()
             .Order(StringComparer.Ordinal).ToList();
-        return new Plan(chunks, total, languages);
+        return new Plan(chunks, total, languages)
+        {
+            Facts = byFact.Values.SelectMany(v => v.OrderBy(f => f.Language, StringComparer.Ordinal)).ToList(),
+        };
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Tasks.Dataflow;
 using KnPipeline.Runs;
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Editing;
 using KnPipeline.Stages.Localization;
 using KnPipeline.Stages.Options;
 using KnPipeline.Stages.QueryExpansion;
@@ -12,11 +13,12 @@ using Microsoft.Extensions.Logging;
 namespace KnPipeline.Graph;
 
 /// <summary>Busy seconds of the CPU stages and of the interventions, summed over their workers.</summary>
-public sealed record StageTimes(double Expand, double Tokenize, double Write, double Analyze, double Intervene);
+public sealed record StageTimes(double Expand, double Tokenize, double Write, double Analyze, double Intervene,
+    double Edit);
 
 /// <summary>
 /// The Dataflow graph of one run: source → query expansion → tokenization → batch packer → attribution
-/// (device) → chunk assembled → per-fact analyses (CPU) → interventions (device) → Parquet sinks. Every block is bounded, so a full writer throttles the device and a
+/// (device) → chunk assembled → per-fact analyses (CPU) → interventions (device) → edits (device) → Parquet sinks. Every block is bounded, so a full writer throttles the device and a
 /// busy device throttles tokenization, and memory does not grow with the benchmark. Blocks are linked with completion
 /// propagation; every block also cancels a shared token when it faults, which releases a producer blocked on a full
 /// head and makes the whole graph stop with the first real error (docs/architecture.md, Library notes).
@@ -36,7 +38,9 @@ public sealed class PipelineGraph(
     LocalizationStage? localization = null,
     QueryLocalizationStage? queryLocalization = null,
     SetScalingRunner? scaling = null,
-    SynapseProbe? synapses = null)
+    SynapseProbe? synapses = null,
+    EditingStage? editing = null,
+    EditRunner? editRunner = null)
 {
     /// <summary>Fraction of the device stage's wall time spent computing a batch.</summary>
     public double DeviceBusy => DeviceSeconds > 0 ? Math.Min(1, _deviceCompute / DeviceSeconds) : 0;
@@ -52,15 +56,16 @@ public sealed class PipelineGraph(
 
     private long _firstStart = -1, _lastEnd;
     private double _deviceCompute;
-    private long _expandTicks, _tokenizeTicks, _writeTicks, _analyzeTicks, _interveneTicks, _queriesAttributed,
-        _chunksWritten;
+    private long _expandTicks, _tokenizeTicks, _writeTicks, _analyzeTicks, _interveneTicks, _editTicks,
+        _queriesAttributed, _chunksWritten;
 
     /// <summary>
     /// Busy seconds of the CPU stages summed over their workers (they overlap each other and the device, so they do
     /// not add up to the wall time): where the time goes when the device waits.
     /// </summary>
     public StageTimes StageSeconds => new(Seconds(ref _expandTicks), Seconds(ref _tokenizeTicks),
-        Seconds(ref _writeTicks), Seconds(ref _analyzeTicks), Seconds(ref _interveneTicks));
+        Seconds(ref _writeTicks), Seconds(ref _analyzeTicks), Seconds(ref _interveneTicks),
+        Seconds(ref _editTicks));
 
     private static double Seconds(ref long ticks) => (double)Interlocked.Read(ref ticks) / Stopwatch.Frequency;
 
@@ -162,23 +167,30 @@ public sealed class PipelineGraph(
             var trials = new List<LoloTrial>();
             var planned = new List<QueryLocalizationStage.Planned>();
             var synapseQueries = new List<SynapseQuery>();
+            var edits = new List<EditCell>();
             foreach (var fact in FactGroup.Of(a.Chunk.Expanded.Chunk.Facts, a.Attributed, a.Predictions))
             {
+                IReadOnlyList<MatriceRecord> factMatrice = [];
+                IReadOnlyList<ConsistencyRecord> cells = [];
                 if (localization != null)
                 {
                     var found = localization.Analyze(fact);
                     factKns.AddRange(found.FactKns);
                     matrice.AddRange(found.Matrice);
                     trials.AddRange(found.Trials);
+                    factMatrice = found.Matrice;
                 }
                 if (queryLocalization != null)
                 {
-                    var (cells, plan) = queryLocalization.Analyze(fact);
-                    consistency.AddRange(cells);
+                    (var classified, var plan) = queryLocalization.Analyze(fact);
+                    consistency.AddRange(classified);
                     planned.AddRange(plan);
+                    cells = classified;
                     if (synapses != null)
                         synapseQueries.AddRange(queryLocalization.SynapseQueries(fact));
                 }
+                if (editing != null)
+                    edits.AddRange(editing.Cells(fact, factMatrice, cells));
             }
             AddSince(ref _analyzeTicks, start);
             var result = new ChunkResult(a.Chunk, records, knSets, a.NotLocalized)
@@ -186,15 +198,15 @@ public sealed class PipelineGraph(
                 Predictions = a.Predictions, Methods = methods, FactKns = factKns, Matrice = matrice,
                 Consistency = consistency,
             };
-            return new AnalyzedChunk(result, trials, planned, synapseQueries);
+            return new AnalyzedChunk(result, trials, planned, synapseQueries) { Edits = edits };
         }, Cpu(1));
 
         // Device: the set scalings the analyses asked for (leave-one-language-out, KL vs QL, query-KN mapping), on
         // the device thread between attribution batches; the engine changes no weight, so nothing needs restoring.
-        var intervene = new TransformBlock<AnalyzedChunk, ChunkResult>(x =>
+        var intervene = new TransformBlock<AnalyzedChunk, AnalyzedChunk>(x =>
         {
             if (scaling == null || x.Trials.Count + x.Planned.Count + x.Synapses.Count == 0)
-                return x.Result;
+                return x;
             long start = Stopwatch.GetTimestamp();
             // One call for every scaling of the chunk: a prompt's prefix cache is built once for all its rows.
             var loloRequests = LoloRunner.Requests(x.Trials);
@@ -206,13 +218,33 @@ public sealed class PipelineGraph(
             // kept busy by interventions does not look idle. The device stage's span (device_s, queries/s) is still
             // that of attribution.
             _deviceCompute += Stopwatch.GetElapsedTime(start).TotalSeconds;
-            return x.Result with
+            return x with
             {
-                Lolo = lolo,
-                QlInterventions = QueryLocalizationStage.Interventions(x.Planned, before, after[loloRequests.Count..]),
-                Synapses = probes, SynapseHeatmaps = heatmaps,
-                AnalysisSkipped = skipped,
+                Result = x.Result with
+                {
+                    Lolo = lolo,
+                    QlInterventions = QueryLocalizationStage.Interventions(x.Planned, before,
+                        after[loloRequests.Count..]),
+                    Synapses = probes, SynapseHeatmaps = heatmaps,
+                    AnalysisSkipped = skipped,
+                },
             };
+        }, new ExecutionDataflowBlockOptions
+        {
+            BoundedCapacity = 1, MaxDegreeOfParallelism = 1, TaskScheduler = deviceThread, CancellationToken = ct,
+        });
+
+        // Device: the chunk's edits, one fact's cells after another. The weight edits change the model in place and
+        // restore it before they return; on the device thread, no attribution batch can run in between.
+        var edit = new TransformBlock<AnalyzedChunk, ChunkResult>(x =>
+        {
+            if (editRunner == null || x.Edits.Count == 0)
+                return x.Result;
+            long start = Stopwatch.GetTimestamp();
+            var records = x.Edits.SelectMany(c => editRunner.Run(c)).ToList();
+            AddSince(ref _editTicks, start);
+            _deviceCompute += Stopwatch.GetElapsedTime(start).TotalSeconds;
+            return x.Result with { Edits = records };
         }, new ExecutionDataflowBlockOptions
         {
             BoundedCapacity = 1, MaxDegreeOfParallelism = 1, TaskScheduler = deviceThread, CancellationToken = ct,
@@ -239,8 +271,9 @@ public sealed class PipelineGraph(
         attribute.LinkTo(assemble, link);
         assemble.LinkTo(analyze, link);
         analyze.LinkTo(intervene, link);
-        intervene.LinkTo(write, link);
-        IDataflowBlock[] blocks = [expand, tokenize, pack, attribute, assemble, analyze, intervene, write];
+        intervene.LinkTo(edit, link);
+        edit.LinkTo(write, link);
+        IDataflowBlock[] blocks = [expand, tokenize, pack, attribute, assemble, analyze, intervene, edit, write];
         foreach (var b in blocks)
             _ = b.Completion.ContinueWith(t => { if (t.IsFaulted) cts.Cancel(); }, TaskScheduler.Default);
 

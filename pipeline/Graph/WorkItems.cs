@@ -1,4 +1,5 @@
 using KnPipeline.Stages.Attribution;
+using KnPipeline.Stages.Editing;
 using KnPipeline.Stages.Localization;
 using KnPipeline.Stages.Records;
 using KnPipeline.Stages.Tokenization;
@@ -36,9 +37,13 @@ public sealed record BatchResult(DeviceBatch Batch, IReadOnlyList<MethodAttribut
 public sealed record AssembledChunk(TokenizedChunk Chunk, IReadOnlyList<MethodAttribution> Attributed,
     IReadOnlyList<PredictionRecord> Predictions, int NotLocalized);
 
-/// <summary>A chunk after the per-fact analyses: its records so far, and the set scalings the device is to run.</summary>
+/// <summary>A chunk after the per-fact analyses: its records so far, and the set scalings and edits the device is to
+/// run.</summary>
 public sealed record AnalyzedChunk(ChunkResult Result, IReadOnlyList<LoloTrial> Trials,
-    IReadOnlyList<QueryLocalizationStage.Planned> Planned, IReadOnlyList<SynapseQuery> Synapses);
+    IReadOnlyList<QueryLocalizationStage.Planned> Planned, IReadOnlyList<SynapseQuery> Synapses)
+{
+    public IReadOnlyList<EditCell> Edits { get; init; } = [];
+}
 
 /// <summary>
 /// A finished chunk: the records every stage emitted for it, and the counters its marker keeps. The writer only
@@ -64,6 +69,8 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
     public IReadOnlyList<SynapseRecord> Synapses { get; init; } = [];
 
     public IReadOnlyList<SynapseHeatmapRecord> SynapseHeatmaps { get; init; } = [];
+
+    public IReadOnlyList<EditRecord> Edits { get; init; } = [];
 
     /// <summary>Work the analyses left out on purpose, by reason, added to the marker's skip counts (the summary's
     /// <c>skipped_&lt;reason&gt;</c>).</summary>
@@ -91,5 +98,6 @@ public sealed record ChunkResult(TokenizedChunk Chunk, IReadOnlyList<Attribution
         TableRegistry.QlInterventions.Rows(QlInterventions),
         TableRegistry.Synapses.Rows(Synapses),
         TableRegistry.SynapseHeatmaps.Rows(SynapseHeatmaps),
+        TableRegistry.Edits.Rows(Edits),
     ];
 }

@@ -20,22 +20,44 @@ public static class GraphPhase
     public sealed record Outcome(bool Interrupted, long ChunksWritten, long QueriesAttributed, double DeviceSeconds,
         double DeviceBusy, StageTimes StageSeconds, double Flops = 0);
 
-    public static async Task<Outcome> RunAsync(PipelineConfig c, RunInputs inputs, RunPlan plan, RunFolder run,
-        PartMetadata metadata, ILogger log, CancellationToken ct)
+    public static QueryTokenizer Tokenizer(RunInputs inputs) => new(inputs.Loaded.Tokenizer!, inputs.ModelId,
+        inputs.Kind, QueryTokenizer.SpacesOf(inputs.Source));
+
+    /// <summary>The attribution stage of the run's config, under its methods (or the first <paramref name="only"/>
+    /// of them).</summary>
+    public static AttributionStage Attribution(PipelineConfig c, RunInputs inputs, RunPlan plan, RunFolder run,
+        QueryTokenizer tokenizer, int? only = null)
     {
         var loaded = inputs.Loaded;
-        var expander = new QueryExpander(plan.Filter);
-        var tokenizer = new QueryTokenizer(loaded.Tokenizer!, inputs.ModelId, inputs.Kind,
-            QueryTokenizer.SpacesOf(inputs.Source));
         // One provider per method; the dataset mean is computed (or read back) only when a method needs it.
-        var methods = c.Attribution.Methods.Select(m => (m, BaselineProviders.For(m, loaded,
-            c.Attribution.Layers.Count > 0 ? c.Attribution.Layers : null,
+        var methods = c.Attribution.Methods.Take(only ?? int.MaxValue).Select(m => (m, BaselineProviders.For(m,
+            loaded, c.Attribution.Layers.Count > 0 ? c.Attribution.Layers : null,
             () => DatasetMean(run, inputs, plan, tokenizer)))).ToList();
-        using var stage = new AttributionStage(loaded.Model, c.Attribution,
-            c.Attribution.Target == AttributionTarget.AllTokens,
+        return new AttributionStage(loaded.Model, c.Attribution, c.Attribution.Target == AttributionTarget.AllTokens,
             c.Attribution.Localize == LocalizeMode.Correct, loaded.PadId, c.Attribution.BatchRows,
             new KnSelectionStage(c.Attribution.KnThreshold, c.Attribution.TopK, c.Attribution.KeepFull,
                 loaded.Model.FfnWidth), methods, id => loaded.Tokenizer!.Decode([id]));
+    }
+
+    public static LocalizationStage? Localization(PipelineConfig c, RunInputs inputs) => c.Localization.Enabled
+        ? new LocalizationStage(c.Localization, c.Attribution.KnThreshold, inputs.Loaded.Model.FfnWidth, c.Run.Seed)
+        : null;
+
+    public static QueryLocalizationStage? QueryLocalization(PipelineConfig c, RunInputs inputs) =>
+        c.Consistency.Enabled
+            ? new QueryLocalizationStage(c.Consistency, c.Attribution.KnThreshold, c.Localization.RefinedShare,
+                inputs.Loaded.Model.FfnWidth, c.Run.Seed)
+            : null;
+
+    /// <param name="editing">The editing plan and tuned values, or null with editing off.</param>
+    public static async Task<Outcome> RunAsync(PipelineConfig c, RunInputs inputs, RunPlan plan, RunFolder run,
+        PartMetadata metadata, ILogger log, CancellationToken ct, EditingPhase.Prepared? editing = null)
+    {
+        var loaded = inputs.Loaded;
+        var expander = new QueryExpander(plan.Filter);
+        var tokenizer = Tokenizer(inputs);
+        using var stage = Attribution(c, inputs, plan, run, tokenizer);
+        using var editRunner = editing?.Runner(c, inputs);
         var packer = new BatchPacker(c.Attribution.BatchRows, c.Attribution.BatchTokens);
         var writer = new ChunkWriter(run, metadata, c.Pipeline.RowGroupRows);
         int parallelism = c.Pipeline.TokenizeParallelism > 0
@@ -51,17 +73,12 @@ public static class GraphPhase
                     plan.Totals.Add(marker);
                 Interlocked.Increment(ref written);
             },
-            c.Localization.Enabled
-                ? new LocalizationStage(c.Localization, c.Attribution.KnThreshold, loaded.Model.FfnWidth, c.Run.Seed)
-                : null,
-            c.Consistency.Enabled
-                ? new QueryLocalizationStage(c.Consistency, c.Attribution.KnThreshold, c.Localization.RefinedShare,
-                    loaded.Model.FfnWidth, c.Run.Seed)
-                : null,
+            Localization(c, inputs), QueryLocalization(c, inputs),
             new SetScalingRunner(loaded.Model, loaded.PadId),
             c.Consistency.Enabled && c.Synapses.Enabled
                 ? new SynapseProbe(loaded.Model, loaded.PadId, c.Synapses, c.Run.Seed, SpecialIds(loaded))
-                : null);
+                : null,
+            editing?.Stage(c, inputs), editRunner);
         progress.SetDeviceBusy(() => graph.DeviceBusy);
         bool interrupted = false;
         try
@@ -79,6 +96,9 @@ public static class GraphPhase
             // The last progress line belongs before the summary table, not after it.
             progress.Dispose();
         }
+        // Every edit restores what it changed; the whole model's hash says nothing else moved either. Once per
+        // session, not per edit: hashing every parameter per edit cannot scale to 7B models.
+        editing?.EndSession(run, editRunner!);
         return new Outcome(interrupted, written, graph.QueriesAttributed, graph.DeviceSeconds, graph.DeviceBusy,
             graph.StageSeconds, stage.Flops);
     }

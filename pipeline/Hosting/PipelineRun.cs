@@ -39,19 +39,26 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
 
         run.WriteOrCheckManifest(RunManifest.Build(C, request.ConfigSource, inputs.Loaded, inputs.DataDir, workHash,
             inputs.Source.Languages), workHash);
-        var metadata = new PartMetadata(RunManifest.FileHash(run), inputs.Loaded.Model.NeuronDefinition);
-
         var plan = RunPlan.Build(C, inputs, run, request.Shard, log);
+        // Before the parts' metadata: the tuned values go into the manifest, which the metadata hashes.
+        var editing = C.Editing.Enabled
+            ? Timed(timings, "edit_dev_s", () => EditingPhase.Prepare(C, inputs, plan, run, log))
+            : null;
+        editing?.RecordInManifest(run);
+        var metadata = new PartMetadata(RunManifest.FileHash(run), inputs.Loaded.Model.NeuronDefinition);
+        if (editing != null)
+            await editing.WriteAsync(run, metadata, C.Pipeline.RowGroupRows, ct);
         await LoadQuarantinePart.WriteAsync(run, request.Shard, inputs.LoadQuarantine, metadata, ct);
 
         var clock = Stopwatch.StartNew();
-        var graph = await GraphPhase.RunAsync(C, inputs, plan, run, metadata, log, ct);
+        var graph = await GraphPhase.RunAsync(C, inputs, plan, run, metadata, log, ct, editing);
         timings.Seconds["graph_s"] = clock.Elapsed.TotalSeconds;
         timings.Seconds["device_s"] = graph.DeviceSeconds;
         var stages = graph.StageSeconds;
         (timings.Seconds["expand_s"], timings.Seconds["tokenize_s"], timings.Seconds["write_s"]) =
             (stages.Expand, stages.Tokenize, stages.Write);
-        (timings.Seconds["analyze_s"], timings.Seconds["intervene_s"]) = (stages.Analyze, stages.Intervene);
+        (timings.Seconds["analyze_s"], timings.Seconds["intervene_s"], timings.Seconds["edit_s"]) =
+            (stages.Analyze, stages.Intervene, stages.Edit);
         timings.DeviceBusy = graph.DeviceBusy;
         timings.QueriesAttributedThisSession = graph.QueriesAttributed;
         timings.Flops = graph.Flops;

@@ -24,7 +24,7 @@ public interface IRunReducer
 public static class ReducePhase
 {
     /// <summary>The reducers, in order; each analysis adds its own here.</summary>
-    public static IReadOnlyList<IRunReducer> All { get; } = [new MatriceReducer(), new QueryLocalizationReducer()];
+    public static IReadOnlyList<IRunReducer> All { get; } = [new MatriceReducer(), new QueryLocalizationReducer(), new EditingReducer()];
 
     public static void Run(RunFolder run, JsonObject summary, CancellationToken ct)
     {

@@ -37,7 +37,7 @@ public static class RunManifest
             ["embedded_model"] = all["embedded_model"]!.DeepClone(), ["attribution"] = all["attribution"]!.DeepClone(),
             ["localization"] = all["localization"]!.DeepClone(),
             ["consistency"] = all["consistency"]!.DeepClone(),
-            ["synapses"] = all["synapses"]!.DeepClone(),
+            ["synapses"] = all["synapses"]!.DeepClone(), ["editing"] = all["editing"]!.DeepClone(),
             ["seed"] = run["seed"]!.DeepClone(), ["chunk_facts"] = run["chunk_facts"]!.DeepClone(),
             ["dtype"] = run["dtype"]!.DeepClone(),
         };

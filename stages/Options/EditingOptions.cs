@@ -57,6 +57,15 @@ public sealed class EditingOptions
     /// <summary>The λ₂ values of the dev trade-off curve (reliability against locality).</summary>
     public IReadOnlyList<double> Lambda2Grid { get; set; } = [1.0, 2.0, 4.0, 8.0, 16.0];
 
+    /// <summary>Choose β₂, t and λ₂ on the dev split (otherwise the values above are used as given).</summary>
+    public bool Tune { get; set; } = true;
+
+    /// <summary>The β₂ values the dev split tries (β₁ stays: only the ratio β₂/β₁ changes the selection).</summary>
+    public IReadOnlyList<double> Beta2Grid { get; set; } = [0.0, 0.5, 1.0, 2.0];
+
+    /// <summary>The t values the dev split tries (ignored with top-k).</summary>
+    public IReadOnlyList<double> ThresholdGrid { get; set; } = [0.1, 0.2, 0.4];
+
     /// <summary>β₁ in β₁·μ − β₂·σ; positive, or no neuron could score above zero.</summary>
     [Range(0.0, 100.0, MinimumIsExclusive = true)]
     public double Beta1 { get; set; } = 1.0;
@@ -85,15 +94,36 @@ public sealed class EditingOptions
     [Range(2, 10_000_000)]
     public int PplTokens { get; set; } = 512;
 
+    /// <summary>A copy with some of the tuned values replaced (the grids and everything else shared).</summary>
+    public EditingOptions With(double? beta2 = null, double? threshold = null, double? lambda2 = null)
+    {
+        var copy = (EditingOptions)MemberwiseClone();
+        copy.Beta2 = beta2 ?? Beta2;
+        copy.SelectionThreshold = threshold ?? SelectionThreshold;
+        copy.Lambda2 = lambda2 ?? Lambda2;
+        return copy;
+    }
+
     public IEnumerable<OptionError> Validate()
     {
         foreach (var e in OptionChecks.Check(this, SectionName))
             yield return e;
-        string grid = $"{SectionName}.lambda2_grid";
-        if (Lambda2Grid is null || Lambda2Grid.Count == 0)
-            yield return new OptionError(grid, "must list at least one λ₂, e.g. [1, 2, 4, 8, 16]");
+        foreach (var e in Grid("lambda2_grid", Lambda2Grid, 0, 1000, "[1, 2, 4, 8, 16]"))
+            yield return e;
+        foreach (var e in Grid("beta2_grid", Beta2Grid, 0, 100, "[0, 0.5, 1, 2]"))
+            yield return e;
+        foreach (var e in Grid("threshold_grid", ThresholdGrid, 0, 0.999999, "[0.1, 0.2, 0.4]"))
+            yield return e;
+    }
+
+    private static IEnumerable<OptionError> Grid(string name, IReadOnlyList<double>? grid, double min, double max,
+        string example)
+    {
+        string key = $"{SectionName}.{name}";
+        if (grid is null || grid.Count == 0)
+            yield return new OptionError(key, $"must list at least one value, e.g. {example}");
         else
-            foreach (double l in Lambda2Grid.Where(l => !(l >= 0 && l <= 1000)))
-                yield return new OptionError(grid, $"{OptionChecks.Show(l)} is outside 0..1000");
+            foreach (double v in grid.Where(v => !(v >= min && v <= max)))
+                yield return new OptionError(key, $"{OptionChecks.Show(v)} is outside {min}..{max}");
     }
 }

@@ -22,6 +22,8 @@ public sealed class PipelineConfig
 
     public SynapseOptions Synapses { get; set; } = new();
 
+    public EditingOptions Editing { get; set; } = new();
+
     public PipelineOptions Pipeline { get; set; } = new();
 
     public LoggingOptions Logging { get; set; } = new();
@@ -46,6 +48,7 @@ public sealed class PipelineConfig
         Add(Localization, LocalizationOptions.SectionName, () => Localization.Validate());
         Add(Consistency, ConsistencyOptions.SectionName, () => Consistency.Validate());
         Add(Synapses, SynapseOptions.SectionName, () => Synapses.Validate());
+        Add(Editing, EditingOptions.SectionName, () => Editing.Validate());
         Add(Pipeline, PipelineOptions.SectionName, () => Pipeline.Validate());
         Add(Logging, LoggingOptions.SectionName, () => Logging.Validate());
         return errors;

@@ -58,6 +58,23 @@ public sealed record EditRecord(
     public double Dprob => Records.Dprob.Of(PBefore, PAfter);
 
     public double Dppl => PplAfter - PplBefore;
+
+    /// <summary>The update's new object (its canonical name), empty for every other op.</summary>
+    public string NewObject { get; init; } = "";
+
+    /// <summary>Mean Δprob and Δlog-odds of the gold first token over each group of the edit's probe (the other
+    /// training rephrasings, the held-out ones, the other languages, the unrelated facts): NaN for an empty
+    /// group.</summary>
+    public GroupDeltas Groups { get; init; } = GroupDeltas.None;
+}
+
+/// <summary>Mean Δprob and Δlog-odds per probe group of one edit.</summary>
+public sealed record GroupDeltas(double DprobTrain, double DprobHeldout, double DprobLanguages,
+    double DprobUnrelated, double DlogoddsTrain, double DlogoddsHeldout, double DlogoddsLanguages,
+    double DlogoddsUnrelated)
+{
+    public static readonly GroupDeltas None = new(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN,
+        double.NaN, double.NaN, double.NaN);
 }
 
 /// <summary>Parquet schema of <see cref="EditRecord"/>.</summary>
@@ -107,5 +124,21 @@ public static class EditRecordSchema
         .Value("dprob", r => r.Dprob, (r, v) => r)
         .Value("dlogodds", r => r.Dlogodds, (r, v) => r with { Dlogodds = v })
         .Value("restored", r => r.Restored, (r, v) => r with { Restored = v })
+        .String("new_object", r => r.NewObject, (r, v) => r with { NewObject = v })
+        .Value("dprob_train", r => r.Groups.DprobTrain, (r, v) => r with { Groups = r.Groups with { DprobTrain = v } })
+        .Value("dprob_heldout", r => r.Groups.DprobHeldout,
+            (r, v) => r with { Groups = r.Groups with { DprobHeldout = v } })
+        .Value("dprob_languages", r => r.Groups.DprobLanguages,
+            (r, v) => r with { Groups = r.Groups with { DprobLanguages = v } })
+        .Value("dprob_unrelated", r => r.Groups.DprobUnrelated,
+            (r, v) => r with { Groups = r.Groups with { DprobUnrelated = v } })
+        .Value("dlogodds_train", r => r.Groups.DlogoddsTrain,
+            (r, v) => r with { Groups = r.Groups with { DlogoddsTrain = v } })
+        .Value("dlogodds_heldout", r => r.Groups.DlogoddsHeldout,
+            (r, v) => r with { Groups = r.Groups with { DlogoddsHeldout = v } })
+        .Value("dlogodds_languages", r => r.Groups.DlogoddsLanguages,
+            (r, v) => r with { Groups = r.Groups with { DlogoddsLanguages = v } })
+        .Value("dlogodds_unrelated", r => r.Groups.DlogoddsUnrelated,
+            (r, v) => r with { Groups = r.Groups with { DlogoddsUnrelated = v } })
         .Build();
 }

@@ -86,6 +86,19 @@ public static class TableRegistry
         new TableDef<SynapseHeatmapRecord>("synapse_heatmaps", SynapseHeatmapRecordSchema.Instance, r => r.Language,
             r => $"{r.QueryId}\u0000{r.Layer:D4}"));
 
+    /// <summary>One record per edit of the evaluation split: query, method, op, selection or its control.</summary>
+    public static readonly TableDef<EditRecord> Edits = Register(
+        new TableDef<EditRecord>("edits", EditRecordSchema.Instance, r => r.Language, EditKey));
+
+    /// <summary>The dev pass's edits (tuning only), one per grid point too: written once, before the graph.</summary>
+    public static readonly TableDef<EditRecord> EditDev = Register(
+        new TableDef<EditRecord>("edit_dev", EditRecordSchema.Instance, r => r.Language, EditKey));
+
+    private static string EditKey(EditRecord r) => string.Join('\u0000', MethodKey(r.QueryId, r.Method), r.Op,
+        r.Selection, r.Control ? "1" : "0", Invariant(r.Beta2), Invariant(r.Threshold), Invariant(r.Lambda2));
+
+    private static string Invariant(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
     // NUL sorts before every character a query id holds, so one query's methods stay together.
     private static string MethodKey(string queryId, string method) => $"{queryId}\u0000{method}";
 
