@@ -47,21 +47,13 @@ public static class EditingPhase
             c.Attribution.KnThreshold, c.Localization.RefinedShare, c.Localization.MinQueries,
             inputs.Loaded.Model.FfnWidth, c.Run.Seed);
 
-        /// <summary>The tuned values into the manifest (once: a resumed run finds them there), before the parts'
-        /// metadata hashes it.</summary>
-        public void RecordInManifest(RunFolder run)
+        /// <summary>The tuned values as the manifest records them (<c>editing_tuned</c>).</summary>
+        public JsonObject TunedJson()
         {
-            var manifest = JsonNode.Parse(File.ReadAllText(run.ManifestPath))!.AsObject();
-            if (manifest.ContainsKey("editing_tuned"))
-                return;
             var tuned = new JsonObject();
             foreach (var (name, value) in Tuning.Values)
                 tuned[name] = value;
-            manifest["editing_tuned"] = tuned;
-            RunFolder.WriteAtomic(run.ManifestPath, manifest.ToJsonString(new JsonSerializerOptions
-            {
-                WriteIndented = true,
-            }));
+            return tuned;
         }
 
         /// <summary>A fresh dev pass's edits and its tuning file (last: its presence means the pass is done).

@@ -37,16 +37,26 @@ public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
         var inputs = Timed(timings, "model_s", () => RunInputs.Resolve(C, log, ct));
         timings.EmbeddedTrainingSeconds = inputs.TrainingSeconds;
 
-        run.WriteOrCheckManifest(RunManifest.Build(C, request.ConfigSource, inputs.Loaded, inputs.DataDir, workHash,
-            inputs.Source.Languages), workHash);
+        var manifest = RunManifest.Build(C, request.ConfigSource, inputs.Loaded, inputs.DataDir, workHash,
+            inputs.Source.Languages);
+        // A resumed run's manifest is checked before any work; a new one is written after the editing dev pass,
+        // whose tuned values it records, and before the parts' metadata, which hashes it.
+        bool resumed = File.Exists(run.ManifestPath);
+        if (resumed)
+            run.WriteOrCheckManifest(manifest, workHash);
         var plan = RunPlan.Build(C, inputs, run, request.Shard, log);
-        // Before the parts' metadata: the tuned values go into the manifest, which the metadata hashes.
         var editing = C.Editing.Enabled
             ? Timed(timings, "edit_dev_s", () => EditingPhase.Prepare(C, inputs, plan, run, log))
             : null;
-        editing?.RecordInManifest(run);
+        if (!resumed)
+        {
+            if (editing != null)
+                manifest["editing_tuned"] = editing.TunedJson();
+            run.WriteOrCheckManifest(manifest, workHash);
+        }
         var metadata = new PartMetadata(RunManifest.FileHash(run), inputs.Loaded.Model.NeuronDefinition);
-        if (editing != null)
+        // Every shard computes the same dev pass; one of them stores it, so no two write the same file.
+        if (editing != null && request.Shard.Index == 0)
             await editing.WriteAsync(run, metadata, C.Pipeline.RowGroupRows, ct);
         await LoadQuarantinePart.WriteAsync(run, request.Shard, inputs.LoadQuarantine, metadata, ct);
 

@@ -39,7 +39,8 @@ public class ConfigLoaderTests
     public void YamlKeysAreTheDocumentedSnakeCaseNames()
     {
         string Keys(Type t) => string.Join(",", OptionsSchema.Properties(t).Select(p => p.Key));
-        Assert.Equal("run,data,model,embedded_model,attribution,localization,consistency,synapses,pipeline,logging",
+        Assert.Equal("run,data,model,embedded_model,attribution,localization,consistency,synapses,editing,pipeline," +
+            "logging",
             Keys(typeof(PipelineConfig)));
         Assert.Equal("id,runs_dir,seed,device,dtype,threads,chunk_facts,progress_interval_s", Keys(typeof(RunOptions)));
         Assert.Equal("source,format,languages,relations,facts_per_relation,split", Keys(typeof(DataOptions)));

@@ -64,9 +64,19 @@ public class EditRunnerTests
         var own = NeuronSet.Of([(0, 3), (1, 7), (2, 2)]);
         var direct = new EditEvaluator(model, 0).Scale([new ScalingRequest(probe.Edited, own, 0.0)])[0];
         var suppress = records.Single(r => r.Op == "suppress" && r.Selection == "own" && !r.Control);
-        Assert.Equal((direct.PBefore, direct.PAfter, direct.Dlogodds), (suppress.PBefore, suppress.PAfter,
-            suppress.Dlogodds));
+        // The runner scales the edited query in one batch with its probe: the same figures to float32 rounding.
+        Assert.Equal(direct.PBefore, suppress.PBefore, 1e-6);
+        Assert.Equal(direct.PAfter, suppress.PAfter, 1e-6);
+        Assert.Equal(direct.Dlogodds, suppress.Dlogodds, 1e-4);
         Assert.True(double.IsNaN(suppress.Reliability) && double.IsNaN(suppress.PplAfter));
+        // Each probe group's mean: the two training rephrasings, and the unrelated query, scaled one by one.
+        var train = new EditEvaluator(model, 0).Scale(probe.Train.Select(q => new ScalingRequest(q, own, 0.0))
+            .ToList());
+        Assert.Equal(train.Average(d => d.Dprob), suppress.Groups.DprobTrain, 1e-5);
+        Assert.Equal(train.Average(d => d.Dlogodds), suppress.Groups.DlogoddsTrain, 1e-4);
+        var unrelated = new EditEvaluator(model, 0).Scale([new ScalingRequest(probe.Unrelated[0], own, 0.0)])[0];
+        Assert.Equal(unrelated.Dprob, suppress.Groups.DprobUnrelated, 1e-5);
+        Assert.NotEqual(0, suppress.Groups.DprobTrain);
 
         // Update: the editor and evaluator by hand give the same scores and perplexity.
         var evaluator = new EditEvaluator(model, 0);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using KnPipeline.Cli;
+using KnPipeline.Hosting;
 using KnPipeline.Runs;
 using KnPipeline.Stages.Records;
 using KnPipeline.Tests.Config;
@@ -57,7 +58,7 @@ public class PipelineRunTests : IDisposable
             Assert.True(ea[t] == eb[t], $"table {t} differs between two runs of the same config");
         // The per-fact analyses have rows here, so the resume and shard tests below compare real records.
         foreach (var t in new[] { "fact_kns", "matrice", "lolo", "consistency", "ql_interventions", "synapses",
-                     "synapse_heatmaps" })
+                     "synapse_heatmaps", "edits", "edit_dev" })
             Assert.True(ea[t].Length > 0, $"table {t} is empty in the fixture run");
 
         // 2 relations × 4 facts; every fact in 3 languages; 5+ subject-first templates each.
@@ -137,6 +138,35 @@ public class PipelineRunTests : IDisposable
         Assert.Equal(sb["completeness_gap_median"]!.ToJsonString(), sb["completeness_gap_median_dai"]!.ToJsonString());
         Assert.True(sb["completeness_gap_median_amig"]!.GetValue<double>() >= 0);
         Assert.False(sa.ContainsKey("completeness_gap_median_amig"));
+    }
+
+    [Fact]
+    public async Task AttributionTablesAreTheSameToTheBitWithEditingOnAndOff()
+    {
+        // Edits change weights in place on the device thread, between attribution batches; every one is restored,
+        // so no attribution may see an edited model.
+        string cfg = PipelineFixture.WriteConfig(_root, factsPerRelation: 2);
+        string on = Path.Combine(_root, "on"), off = Path.Combine(_root, "off");
+        var (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", on, "--no-report");
+        Assert.True(code == 0, err);
+        (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", off, "--no-report",
+            "--set", "editing.enabled=false");
+        Assert.True(code == 0, err);
+        var eOn = await ExportAll(on);
+        var eOff = await ExportAll(off);
+        Assert.True(eOn["edits"].Length > 0, "the run with editing made no edits");
+        Assert.Equal("", eOff["edits"]);
+        foreach (var t in new[] { "queries", "tokenized", "predictions", "attributions", "kn_sets", "fact_kns",
+                     "matrice", "consistency" })
+            Assert.True(eOn[t] == eOff[t], $"table {t} differs with editing on");
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(on, "summary.json")))!.AsObject();
+        Assert.True(summary["weights_restored"]!.GetValue<bool>());
+        foreach (var key in EditingReducer.Keys)
+            Assert.True(summary.ContainsKey(key), $"summary.json lacks {key}");
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(on, "manifest.json")))!;
+        Assert.Equal(summary["tuned_lambda2"]!.GetValue<double>(),
+            manifest["editing_tuned"]!["lambda2"]!.GetValue<double>());
+        Assert.Null(JsonNode.Parse(File.ReadAllText(Path.Combine(off, "summary.json")))!["weights_restored"]);
     }
 
     [Fact]
@@ -292,10 +322,11 @@ public class PipelineRunTests : IDisposable
         static IEnumerable<string> Keys(string export) => export.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonNode.Parse(l)!.AsObject())
             .Select(o => string.Join("|", new[] { "query_id", "fact_id", "language", "method", "arm", "analysis",
-                    "query_variant", "language_variant", "control", "alpha", "source_query", "layer" }
+                    "query_variant", "language_variant", "control", "alpha", "source_query", "layer", "op",
+                    "selection", "phase", "beta2", "threshold", "lambda2" }
                 .Where(k => o.ContainsKey(k) && o[k] is not JsonArray).Select(k => o[k]!.ToJsonString())));
         foreach (var t in new[] { "fact_kns", "matrice", "lolo", "consistency", "ql_interventions", "synapses",
-                     "synapse_heatmaps" })
+                     "synapse_heatmaps", "edits", "edit_dev" })
         {
             Assert.True(a[t].Length > 0, $"table {t} is empty");
             Assert.Equal(Keys(a[t]), Keys(b[t]));

@@ -120,6 +120,8 @@ public sealed class TableRegistryTests : IDisposable
             ql_interventions 0
             synapses 0
             synapse_heatmaps 0
+            edits 0
+            edit_dev 0
             test_probe 3
 
             """, console.Out.ReplaceLineEndings("\n"));

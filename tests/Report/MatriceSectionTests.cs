@@ -121,7 +121,7 @@ public sealed class MatriceSectionTests : IDisposable
         foreach (var arm in LocalizationArms)
             Assert.True(Key($"lolo_{arm}_dprob_ci_low") < Key($"lolo_{arm}_dprob_ci_high"), arm);
         Assert.Equal(MatriceReducer.Keys.Order(), summary.Where(kv => kv.Key != "reduce_s").Select(kv => kv.Key)
-            .Except(QueryLocalizationReducer.Keys.Concat(
+            .Except(EditingReducer.Keys).Except(QueryLocalizationReducer.Keys.Concat(
                 new[] { "dai", "amig" }.SelectMany(QueryLocalizationReducer.MethodKeys)))
             .Order());
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(run.Path, "reduce", "matrice.json")))!;
