@@ -147,7 +147,9 @@ public class PipelineRunTests : IDisposable
         // so no attribution may see an edited model.
         string cfg = PipelineFixture.WriteConfig(_root, factsPerRelation: 2);
         string on = Path.Combine(_root, "on"), off = Path.Combine(_root, "off");
-        var (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", on, "--no-report");
+        // Several edited queries per fact, so some are among the first ones the query-KN mapping scales.
+        var (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", on, "--no-report",
+            "--set", "editing.queries_per_fact=6", "--set", "editing.tune=false");
         Assert.True(code == 0, err);
         (code, _, err) = await RunCli("run", "--config", cfg, "--run-dir", off, "--no-report",
             "--set", "editing.enabled=false");
@@ -167,6 +169,26 @@ public class PipelineRunTests : IDisposable
         Assert.Equal(summary["tuned_lambda2"]!.GetValue<double>(),
             manifest["editing_tuned"]!["lambda2"]!.GetValue<double>());
         Assert.Null(JsonNode.Parse(File.ReadAllText(Path.Combine(off, "summary.json")))!["weights_restored"]);
+
+        // The own selection's suppressions against the query-KN mapping's rows for the same queries (the same coarse
+        // set, ×0): the pooled Δprob agrees (the engine batches the queries differently, hence not to the bit).
+        static List<JsonObject> Rows(string export) => export.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        static double D(JsonObject r) => (r["p_after"]!.GetValue<double>() - r["p_before"]!.GetValue<double>()) /
+                                         r["p_before"]!.GetValue<double>();
+        var mapping = Rows(eOn["ql_interventions"]).Where(r => r["analysis"]!.GetValue<string>() == "mapping" &&
+                r["arm"]!.GetValue<string>() == "own" && !r["control"]!.GetValue<bool>() &&
+                r["alpha"]!.GetValue<double>() == 0)
+            .ToDictionary(r => (r["query_id"]!.GetValue<string>(), r["method"]!.GetValue<string>()));
+        var own = Rows(eOn["edits"]).Where(r => r["op"]!.GetValue<string>() == "suppress" &&
+                r["selection"]!.GetValue<string>() == "own" && !r["control"]!.GetValue<bool>())
+            .Where(r => mapping.ContainsKey((r["query_id"]!.GetValue<string>(), r["method"]!.GetValue<string>())))
+            .ToList();
+        Assert.True(own.Count > 0, "no edited query has mapping rows in the fixture run");
+        Assert.Equal(own.Average(r => D(mapping[(r["query_id"]!.GetValue<string>(),
+            r["method"]!.GetValue<string>())])), own.Average(D), 1e-4);
+        Assert.All(own, r => Assert.Equal(mapping[(r["query_id"]!.GetValue<string>(),
+            r["method"]!.GetValue<string>())]["layer"]!.ToJsonString(), r["layer"]!.ToJsonString()));
     }
 
     [Fact]
