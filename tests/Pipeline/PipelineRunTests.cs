@@ -60,6 +60,13 @@ public class PipelineRunTests : IDisposable
         foreach (var t in new[] { "fact_kns", "matrice", "lolo", "consistency", "ql_interventions", "synapses",
                      "synapse_heatmaps", "edits", "edit_dev" })
             Assert.True(ea[t].Length > 0, $"table {t} is empty in the fixture run");
+        // The dev pass edits the dev facts, the graph the evaluation facts: never the same fact.
+        static HashSet<string> Facts(string export, string phase) => export
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)
+            .Select(r => (r["fact_id"]!.GetValue<string>(), r["phase"]!.GetValue<string>()))
+            .Select(x => x.Item2 == phase ? x.Item1 : throw new InvalidOperationException($"{x.Item1} is {x.Item2}"))
+            .ToHashSet();
+        Assert.Empty(Facts(ea["edits"], "eval").Intersect(Facts(ea["edit_dev"], "dev")));
 
         // 2 relations × 4 facts; every fact in 3 languages; 5+ subject-first templates each.
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(a, "summary.json")))!.AsObject();
