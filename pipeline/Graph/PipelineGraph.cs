@@ -167,7 +167,7 @@ public sealed class PipelineGraph(
             var trials = new List<LoloTrial>();
             var planned = new List<QueryLocalizationStage.Planned>();
             var synapseQueries = new List<SynapseQuery>();
-            var edits = new List<EditCell>();
+            var edits = new List<EditInput>();
             foreach (var fact in FactGroup.Of(a.Chunk.Expanded.Chunk.Facts, a.Attributed, a.Predictions))
             {
                 IReadOnlyList<MatriceRecord> factMatrice = [];
@@ -189,8 +189,8 @@ public sealed class PipelineGraph(
                     if (synapses != null)
                         synapseQueries.AddRange(queryLocalization.SynapseQueries(fact));
                 }
-                if (editing != null)
-                    edits.AddRange(editing.Cells(fact, factMatrice, cells));
+                if (editing != null && editing.Edits(fact.FactId))
+                    edits.Add(new EditInput(fact, factMatrice, cells));
             }
             AddSince(ref _analyzeTicks, start);
             var result = new ChunkResult(a.Chunk, records, knSets, a.NotLocalized)
@@ -235,13 +235,15 @@ public sealed class PipelineGraph(
         });
 
         // Device: the chunk's edits, one fact's cells after another. The weight edits change the model in place and
-        // restore it before they return; on the device thread, no attribution batch can run in between.
+        // restore it before they return; on the device thread, no attribution batch can run in between. The cells
+        // are built here, not with the analyses: cas_score: activation reads activations through the model.
         var edit = new TransformBlock<AnalyzedChunk, ChunkResult>(x =>
         {
-            if (editRunner == null || x.Edits.Count == 0)
+            if (editing == null || editRunner == null || x.Edits.Count == 0)
                 return x.Result;
             long start = Stopwatch.GetTimestamp();
-            var records = x.Edits.SelectMany(c => editRunner.Run(c)).ToList();
+            var records = x.Edits.SelectMany(e => editing.Cells(e.Fact, e.Matrice, e.Consistency,
+                editRunner.Activations)).SelectMany(c => editRunner.Run(c)).ToList();
             AddSince(ref _editTicks, start);
             _deviceCompute += Stopwatch.GetElapsedTime(start).TotalSeconds;
             return x.Result with { Edits = records };

@@ -42,7 +42,8 @@ public sealed record AssembledChunk(TokenizedChunk Chunk, IReadOnlyList<MethodAt
 public sealed record AnalyzedChunk(ChunkResult Result, IReadOnlyList<LoloTrial> Trials,
     IReadOnlyList<QueryLocalizationStage.Planned> Planned, IReadOnlyList<SynapseQuery> Synapses)
 {
-    public IReadOnlyList<EditCell> Edits { get; init; } = [];
+    /// <summary>The chunk's edited facts with their analyses.</summary>
+    public IReadOnlyList<EditInput> Edits { get; init; } = [];
 }
 
 /// <summary>

@@ -118,14 +118,15 @@ public static class EditingPhase
             .Select(g => (Fact: g, Matrice: localization?.Analyze(g).Matrice ?? [],
                 Consistency: (IReadOnlyList<ConsistencyRecord>?)queryLocalization?.Analyze(g).Consistency ?? []))
             .ToList();
+        using var runner = new EditRunner(loaded.Model, loaded.PadId, c.Editing, c.Run.Seed,
+            editPlan.PplTokens.Count > 0 ? editPlan.PplTokens : null);
         List<EditCell> CellsAt(EditingOptions o)
         {
             var stage = new EditingStage(editPlan, o, EditSampling.Dev, c.Attribution.KnThreshold,
                 c.Localization.RefinedShare, c.Localization.MinQueries, loaded.Model.FfnWidth, c.Run.Seed);
-            return groups.SelectMany(g => stage.Cells(g.Fact, g.Matrice, g.Consistency)).ToList();
+            return groups.SelectMany(g => stage.Cells(g.Fact, g.Matrice, g.Consistency, runner.Activations))
+                .ToList();
         }
-        using var runner = new EditRunner(loaded.Model, loaded.PadId, c.Editing, c.Run.Seed,
-            editPlan.PplTokens.Count > 0 ? editPlan.PplTokens : null);
         var (tuning, records) = EditTuner.Tune(c.Editing, CellsAt, runner, devFacts, attributeSeconds);
         log.LogInformation("editing: dev pass over {Facts} facts ({Cells} edited queries, {Edits} edits) in " +
                            "{Attr:F1} s of attribution and {Edit:F1} s of edits: beta2 {Beta2}, t {T}, lambda2 {L2}",

@@ -162,6 +162,32 @@ public sealed class EditEvaluator(TransformerLM model, int padId, int batchSize 
         return counted.Count == 0 ? double.NaN : counted.Count(o => o!.Value) / (double)counted.Count;
     }
 
+    /// <summary>
+    /// Each query's neuron activations at its prediction position, flat and layer-major over
+    /// <paramref name="layers"/> (the layout of its attributions): what <c>cas_score: activation</c> averages.
+    /// </summary>
+    public Dictionary<string, float[]> Activations(IReadOnlyList<TokenizedQueryRecord> queries,
+        IReadOnlyList<int> layers)
+    {
+        var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var batch in queries.Chunk(batchSize))
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var device = model.HeadWeight.device;
+            var inputs = ForwardInputs.FromRows(batch.Select(q => q.InputIds).ToList(), padId, device);
+            var pos = tensor(batch.Select(q => (long)q.PredictionPositions[0]).ToArray(), device: device);
+            var capture = new ActivationCapture(pos, layers.ToList());
+            model.ForwardHidden(inputs, capture);
+            var flat = cat(layers.Select(l => capture.Activations[l].to_type(ScalarType.Float32)).ToList(), 1).cpu();
+            int width = (int)flat.shape[1];
+            var values = flat.data<float>().ToArray();
+            for (int i = 0; i < batch.Length; i++)
+                result[batch[i].QueryId] = values.AsSpan(i * width, width).ToArray();
+        }
+        return result;
+    }
+
     /// <summary>Activation edits: each request's set scaled by its α at its query's prediction position (suppress
     /// α = 0, enhance α = 2), with p of the query's gold first token before and after.</summary>
     public ActivationDelta[] Scale(IReadOnlyList<ScalingRequest> requests)

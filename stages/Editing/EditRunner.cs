@@ -47,6 +47,11 @@ public sealed class EditRunner(TransformerLM model, int padId, EditingOptions op
 
     public TransformerLM Model => model;
 
+    /// <summary>Queries' activations at their prediction position (<see cref="EditEvaluator.Activations"/>).
+    /// </summary>
+    public Dictionary<string, float[]> Activations(IReadOnlyList<TokenizedQueryRecord> queries,
+        IReadOnlyList<int> layers) => _evaluator.Activations(queries, layers);
+
     /// <summary>False once any restore left a slot different (the run's <c>weights_restored</c>, with the hashes).
     /// </summary>
     public bool AllRestored => _editor.AllRestored;

@@ -9,8 +9,9 @@ namespace KnPipeline.Stages.Editing;
 /// The edits of one assembled fact (docs/architecture.md, Editing), as cells for <see cref="EditRunner"/>: for each
 /// of its sampled correct training-template queries, the selections built from the fact's attributions under the
 /// run's first method in the query's language, the queries the edit is scored on, the new object and the fact's
-/// consistency class there. Plain CPU work; a fact outside the edit sample, or outside <paramref name="phase"/>,
-/// gets none.
+/// consistency class there. CPU work, but for <c>cas_score: activation</c>, which reads the training queries'
+/// activations through the model: cells are built on the device thread for that reason. A fact outside the edit
+/// sample, or outside <paramref name="phase"/>, gets none.
 /// </summary>
 /// <param name="phase">The split this stage edits: the graph edits <see cref="EditSampling.Eval"/>, the dev pass
 /// <see cref="EditSampling.Dev"/>.</param>
@@ -22,14 +23,21 @@ public sealed class EditingStage(EditingPlan plan, EditingOptions options, strin
 
     public EditingOptions Options => options;
 
+    /// <summary>Whether this stage edits the fact (sampled, and in its phase).</summary>
+    public bool Edits(string factId) => plan.Phases.GetValueOrDefault(factId) == phase;
+
     /// <param name="matrice">The fact's MATRICE records (the default pair's agnostic set); empty with the
     /// localization analyses off.</param>
     /// <param name="consistency">The fact's consistency records (its class per language); empty with the study
     /// off.</param>
+    /// <param name="activations">Queries' activations at their prediction position over the given layers; needed
+    /// with <c>cas_score: activation</c> only.</param>
     public List<EditCell> Cells(FactGroup fact, IReadOnlyList<MatriceRecord> matrice,
-        IReadOnlyList<ConsistencyRecord> consistency)
+        IReadOnlyList<ConsistencyRecord> consistency,
+        Func<IReadOnlyList<TokenizedQueryRecord>, IReadOnlyList<int>, IReadOnlyDictionary<string, float[]>>?
+            activations = null)
     {
-        if (plan.Phases.GetValueOrDefault(fact.FactId) != phase || !plan.Facts.TryGetValue(fact.FactId, out var f))
+        if (!Edits(fact.FactId) || !plan.Facts.TryGetValue(fact.FactId, out var f))
             return [];
         var group = fact.Attributed.GroupBy(a => OptionNames.Of(a.Method)).FirstOrDefault();
         if (group is null)
@@ -61,8 +69,14 @@ public sealed class EditingStage(EditingPlan plan, EditingOptions options, strin
                 mine.Where(q => q.Language != language).ToList(),
                 plan.Unrelated(fact.Relation, language, f.Object, pick?.Object));
             var cls = consistency.FirstOrDefault(c => c.Language == language && c.Method == method);
+            IReadOnlyDictionary<string, float[]>? acts = null;
+            if (options.CasScore == CasScore.Activation)
+                acts = (activations ?? throw new InvalidOperationException(
+                        "cas_score: activation needs the training queries' activations"))(
+                    view.Correct(language).Where(c => c.Query.Split == TemplateSplits.Train).Select(c => c.Query)
+                        .ToList(), view.Layers);
             cells.Add(new EditCell(method, phase, cls?.ClassStatic ?? "", cls?.Cs2 ?? double.NaN,
-                _selections.Build(view, language, edited.QueryId, agnostic, editId), probe, newTokens)
+                _selections.Build(view, language, edited.QueryId, agnostic, editId, acts), probe, newTokens)
             {
                 NewObject = pick?.Object ?? "", Settings = options,
             });
@@ -70,3 +84,7 @@ public sealed class EditingStage(EditingPlan plan, EditingOptions options, strin
         return cells;
     }
 }
+
+/// <summary>An edited fact as the analyses leave it: the cells are built from it on the device thread.</summary>
+public sealed record EditInput(FactGroup Fact, IReadOnlyList<MatriceRecord> Matrice,
+    IReadOnlyList<ConsistencyRecord> Consistency);

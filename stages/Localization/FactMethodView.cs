@@ -40,6 +40,9 @@ public sealed class FactMethodView
         list.Add(value);
     }
 
+    /// <summary>The attributed layers, in the order of the flat index.</summary>
+    public IReadOnlyList<int> Layers => _layers;
+
     /// <summary>The flat index of (layer, unit), or -1 when the layer was not attributed.</summary>
     public int Flat(int layer, int unit) => Array.IndexOf(_layers, layer) is var i and >= 0 ? i * _ffn + unit : -1;
 
