@@ -130,6 +130,7 @@ public sealed class EditingSectionTests : IDisposable
         Assert.Contains("3 facts, 3 cells, 60 edits, 4 s", text);
         Assert.Contains("No rows for `union`, `refined`, `agnostic`", text);
         Assert.Contains("τ = 0.3", text);
+        Assert.Contains("each row is over 4 edits", text);
         Assert.Contains("Suppressing `own` changes Δprob by -0.4 [-0.5,\u00a0-0.3] against 0.01 " +
                         "[-0.02,\u00a00.04] for random neurons: below random, with intervals that do not overlap", text);
         Assert.Contains("Enhancing `own` changes Δlog-odds by 0.5", text);

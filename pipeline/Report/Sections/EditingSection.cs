@@ -214,17 +214,20 @@ public sealed class EditingSection : IReportSection
                 EditingPlots.BarsWithIntervals(p, $"{op}: {label} against random", "selection", label,
                     selections, ["selection", "random control"], v, lo, hi));
         }
+        var counts = r.Activation.Select(x => x.Dprob.Edits).Distinct().Order().ToList();
+        // No count column: the table is the page's widest, and the counts hardly differ between rows.
         w.Text("Activation edits by probe group: Δprob on the edited query, Δlog-odds, and the mean Δprob of the " +
                "fact's other training queries, its held-out queries, its queries in other languages, and unrelated " +
-               "facts' queries.");
+               $"facts' queries; each row is over {(counts.Count == 1 ? $"{counts[0]}" : $"{counts[0]} to " +
+                   $"{counts[^1]}")} edits.");
         w.Table(["op", "selection", "Δprob", "Δlog-odds", "Δprob train", "Δprob held-out", "Δprob languages",
-                "Δprob unrelated", "n edits"],
+                "Δprob unrelated"],
             from op in new[] { "suppress", "enhance" }
             from a in Arms()
             let x = r.ActivationRow(op, a.Selection, a.Control)
             where x is not null
             select (string[])[op, Label(a.Selection, a.Control), Ci(x.Dprob), Ci(x.Dlogodds), Ci(x.DprobTrain),
-                Ci(x.DprobHeldout), Ci(x.DprobLanguages), Ci(x.DprobUnrelated), $"{x.Dprob.Edits}"]);
+                Ci(x.DprobHeldout), Ci(x.DprobLanguages), Ci(x.DprobUnrelated)]);
     }
 
     private static void Tradeoff(SectionWriter w, TuningResult t)
@@ -245,7 +248,7 @@ public sealed class EditingSection : IReportSection
             w.Figure("edit_tradeoff", $"The dev pass's λ₂ step: reliability against locality of each selection's " +
                                       $"updates (and `cas`'s random control) at λ₂ = " +
                                       $"{string.Join(", ", points.Select(p => p.Lambda2).Distinct().Order()
-                                          .Select(Num))} (labelled at each point); larger λ₂ pushes the new " +
+                                          .Select(Num))} (one marker shape per λ₂); larger λ₂ pushes the new " +
                                       $"answer harder and costs locality. The chosen λ₂ = {Num(t.Lambda2)} is " +
                                       "ringed. An empty selection edits nothing, which reads as reliability 0 and " +
                                       "locality 1.",
@@ -292,12 +295,12 @@ public sealed class EditingSection : IReportSection
                 continue;
             var best = rows.MaxBy(x => x.Avg)!;
             var control = Row(r, op, best.Selection, true, EditingReduction.Static, EditingReduction.All);
-            parts.Add($"the best {op} by Avg is `{best.Selection}` ({F(best.Avg)}: Rel {F(best.Reliability.Mean)}, " +
+            parts.Add($"The best {op} by Avg is `{best.Selection}` ({F(best.Avg)}: Rel {F(best.Reliability.Mean)}, " +
                       $"Gen {F(best.Generalization.Mean)}, Loc {F(best.Locality.Mean)}, ΔPPL {Ppl(best.Dppl.Mean)})" +
                       (control is null ? "" : $", its random control {F(control.Avg)} (Rel " +
                           $"{F(control.Reliability.Mean)}, ΔPPL {Ppl(control.Dppl.Mean)})"));
         }
         if (parts.Count > 0)
-            w.Text("Reading. " + string.Join("; ", parts) + ".");
+            w.Text("Reading. " + string.Join(". ", parts) + ".");
     }
 }
