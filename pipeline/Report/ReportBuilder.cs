@@ -20,6 +20,7 @@ public static class ReportBuilder
     [
         new RunSection(), new ModelSection(), new TokenizationSection(), new FidelitySection(),
         new KnowledgeNeuronsSection(), new MatriceSection(), new QueryLocalizationSection(),
+        new EditingSection(),
     ];
 
     /// <summary>The tables a report can read (a section lists those it needs): every registered one.</summary>
