@@ -15,7 +15,7 @@ public sealed class EditingSection : IReportSection
 {
     public string Anchor => "editing";
     public string Title => "Editing";
-    public IReadOnlyList<string> Tables => ["edits", "edit_dev"];
+    public IReadOnlyList<string> Tables => ["edits"];
     public IReadOnlyList<string> Figures => ["edit_suppress", "edit_enhance", "edit_tradeoff"];
 
     public const string NoData = "No data: the run made no edits (editing off, or older than it).";
