@@ -16,14 +16,14 @@ public static class RunSummary
     /// <see cref="Timings"/>.</summary>
     public static readonly string[] TimingKeys =
         ["wall_s", "model_s", "graph_s", "reduce_s", "report_s", "expand_s", "tokenize_s", "device_s", "write_s",
-            "analyze_s", "intervene_s"];
+            "analyze_s", "intervene_s", "edit_s"];
 
     /// <summary>The keys the end-of-run table shows, in order.</summary>
     private static readonly string[] Printed =
     [
         "facts", "queries", "queries_attributed", "languages", "quarantined", "queries_per_s", "device_busy", "gflops",
         "completeness_gap_median", "wall_s", "model_s", "graph_s", "reduce_s", "expand_s", "tokenize_s", "device_s",
-        "write_s", "analyze_s", "intervene_s",
+        "write_s", "analyze_s", "intervene_s", "edit_dev_s", "edit_s", "weights_restored",
     ];
 
     /// <summary>What one session measured: seconds per phase and stage, and the device's throughput.</summary>

@@ -19,7 +19,7 @@ public class EditRunnerTests
 
     /// <summary>Six prompts whose gold is the model's own answer: edited, two rephrasings, one held-out, one in
     /// German, one unrelated.</summary>
-    private static EditProbe Probe(TransformerLM model)
+    internal static EditProbe Probe(TransformerLM model)
     {
         int[][] prompts = [[5, 9, 13, 2], [4, 8, 6, 10, 3], [12, 3, 9], [7, 7, 1, 2], [6, 5, 4], [11, 2, 8, 9, 1]];
         var raw = prompts.Select((p, k) => SyntheticAttributions.Query(k == 4 ? "de" : "en", k, inputIds: p,

@@ -14,16 +14,6 @@ namespace KnPipeline.Tests.Editing;
 [Collection("Torch")]
 public class EditTunerTests
 {
-    private static EditProbe Probe(TransformerLM model)
-    {
-        int[][] prompts = [[5, 9, 13, 2], [4, 8, 6, 10, 3], [7, 7, 1, 2], [11, 2, 8, 9, 1]];
-        var raw = prompts.Select((p, k) => SyntheticAttributions.Query("en", k, inputIds: p,
-            fact: k == 3 ? "F9" : SyntheticAttributions.Fact)).ToList();
-        var top = new EditEvaluator(model, 0).Predict(raw, raw.Select(_ => -1).ToList());
-        var q = raw.Select((r, k) => r with { TargetIds = [top[k].Top1] }).ToList();
-        return new EditProbe(q[0], [q[1]], [q[2]], [], [q[3]]);
-    }
-
     /// <summary>The cas set grows with β₂ and t here, so the grid points differ.</summary>
     private static List<EditCell> CellsAt(EditingOptions o, EditProbe probe, int newToken)
     {
@@ -45,7 +35,7 @@ public class EditTunerTests
     {
         using var scope = NewDisposeScope();
         var model = TinyModels.Build("gpt2", seed: 61);
-        var probe = Probe(model);
+        var probe = EditRunnerTests.Probe(model);
         int newToken = (probe.Edited.TargetIds[0] + 3) % model.VocabSize;
         var options = new EditingOptions { Beta2Grid = [0.0, 1.0], ThresholdGrid = [0.1, 0.3], Lambda2Grid = [1, 4] };
         using var runner = new EditRunner(model, 0, options, seed: 3, pplTokens: null);

@@ -211,8 +211,8 @@ public sealed class EditingSection : IReportSection
             w.Figure(name, $"{verb} each selection's neurons on the edited query against the same number of random " +
                            $"neurons in the same layers: {label} of the gold answer, mean over edits with 95% " +
                            "bootstrap intervals over facts.", data, p =>
-                EditingPlots.BarsWithIntervals(p, $"{op}: {label} against random", "selection", label,
-                    selections, ["selection", "random control"], v, lo, hi));
+                QueryLocalizationPlots.BarsWithIntervals(p, $"{op}: {label} against random", "selection", label,
+                    selections, ["selection", "random control"], v, lo, hi, width: 900));
         }
         var counts = r.Activation.Select(x => x.Dprob.Edits).Distinct().Order().ToList();
         // No count column: the table is the page's widest, and the counts hardly differ between rows.

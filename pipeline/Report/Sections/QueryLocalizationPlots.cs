@@ -34,12 +34,14 @@ internal static class QueryLocalizationPlots
         Finish(plot, path, title, xLabel, "cells", 900, 500);
     }
 
-    /// <summary>Grouped bars with a 95% interval drawn as a whisker on each (NaN: no bar, no whisker).</summary>
+    /// <summary>Grouped bars with a 95% interval drawn as a whisker on each (NaN: no bar, no whisker). The whiskers
+    /// are drawn after every bar: an interval reaching into its own bar would otherwise be hidden behind it.</summary>
     public static void BarsWithIntervals(string path, string title, string xLabel, string yLabel,
         string[] categories, string[] series, double[,] values, double[,] low, double[,] high, int width = 1000)
     {
         using Plot plot = new();
         double w = 0.8 / series.Length;
+        var whiskers = new List<(double X, double Low, double High)>();
         for (int s = 0; s < series.Length; s++)
         {
             var bars = new List<Bar>();
@@ -51,15 +53,17 @@ internal static class QueryLocalizationPlots
                 bars.Add(new Bar { Position = x, Value = values[c, s], Size = w, FillColor = Plots.Palette(s,
                     series.Length) });
                 if (double.IsFinite(low[c, s]) && double.IsFinite(high[c, s]))
-                {
-                    Whisker(plot.Add.Line(x, low[c, s], x, high[c, s]));
-                    Whisker(plot.Add.Line(x - w / 4, low[c, s], x + w / 4, low[c, s]));
-                    Whisker(plot.Add.Line(x - w / 4, high[c, s], x + w / 4, high[c, s]));
-                }
+                    whiskers.Add((x, low[c, s], high[c, s]));
             }
             plot.Add.Bars(bars).LegendText = series[s];
         }
         plot.Add.HorizontalLine(0, 1, Colors.Black);
+        foreach (var (x, lo, hi) in whiskers)
+        {
+            Whisker(plot.Add.Line(x, lo, x, hi));
+            Whisker(plot.Add.Line(x - w / 4, lo, x + w / 4, lo));
+            Whisker(plot.Add.Line(x - w / 4, hi, x + w / 4, hi));
+        }
         var axis = plot.Axes.Bottom;
         axis.SetTicks(categories.Select((_, i) => (double)i).ToArray(), categories);
         axis.MajorTickStyle.Length = 0;
