@@ -99,9 +99,11 @@ public static class EditTuner
         return (result, records);
     }
 
+    /// <summary>The points of one grid value, per (selection, control): as the reduce phase pools them, empty
+    /// selections left out (an empty set edits nothing), so a curve shows what editing those neurons does.</summary>
     private static List<TuningPoint> Points(string step, double beta2, double t, double lambda2,
         IReadOnlyList<EditRecord> rows) =>
-        rows.GroupBy(r => (r.Selection, r.Control)).OrderBy(g => Array.IndexOf(EditSelections.Names, g.Key.Selection))
+        rows.Where(r => r.SetSize > 0).GroupBy(r => (r.Selection, r.Control)).OrderBy(g => Array.IndexOf(EditSelections.Names, g.Key.Selection))
             .ThenBy(g => g.Key.Control)
             .Select(g => new TuningPoint(step, beta2, t, lambda2, g.Key.Selection, g.Key.Control,
                 Mean(g, r => r.Reliability), Mean(g, r => r.Generalization), Mean(g, r => r.Locality),
