@@ -94,7 +94,7 @@ public sealed class PrefixCache
         var kr = g > 1 ? k.repeat_interleave(g, dim: 2) : k;
         var vr = g > 1 ? v.repeat_interleave(g, dim: 2) : v;
         var so = q.matmul(kr.transpose(-1, -2));                                          // [B, R, H, S, S]
-        var scores = cat([sc, so], -1).mul_(1.0 / Math.Sqrt(hd));
+        var scores = cat([sc, so], -1).mul_(Scalars.Of(1.0 / Math.Sqrt(hd)));
         var before = arange(t, device: device).unsqueeze(0).lt(firstSlot.unsqueeze(1));
         var mask = Inputs.AttentionMask ?? ones_like(Inputs.InputIds);
         var visible = prompts is null ? mask : mask.index_select(0, prompts);
@@ -102,7 +102,7 @@ public sealed class PrefixCache
         var ownVis = ones(s, s, dtype: ScalarType.Bool, device: device).tril();
         var vis = cat([cacheVis.view(b, 1, 1, 1, t).expand(b, 1, 1, s, t),
             ownVis.view(1, 1, 1, s, s).expand(b, 1, 1, s, s)], -1);
-        scores = scores.masked_fill(vis.logical_not(), TransformerLM.MinValue(scores.dtype));
+        scores = scores.masked_fill(vis.logical_not(), Scalars.Of(TransformerLM.MinValue(scores.dtype)));
         var probs = scores.softmax(-1);
         var ctxC = probs.narrow(-1, 0, t).reshape(b, r, kvHeads, g, s, t).permute(0, 2, 1, 3, 4, 5)
                         .reshape(b, kvHeads, r * g * s, t).matmul(values)

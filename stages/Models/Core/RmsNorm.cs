@@ -21,7 +21,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         var dtype = x.dtype;
         var x32 = x.to_type(ScalarType.Float32);
-        var normed = x32 * rsqrt(x32.pow(2).mean([-1], keepdim: true) + _eps);
+        var normed = x32 * rsqrt(x32.pow(Scalars.Of(2)).mean([-1], keepdim: true) + Scalars.Of(_eps));
         return weight * normed.to_type(dtype);
     }
 }

@@ -89,7 +89,7 @@ public abstract class TransformerLM : nn.Module
         if (inputs.AttentionMask is null)
             return arange(ids.shape[1], dtype: ScalarType.Int64, device: ids.device).unsqueeze(0).expand(ids.shape);
         var m = inputs.AttentionMask.to_type(ScalarType.Int64);
-        return (m.cumsum(1) - 1).masked_fill(m.eq(0), 1);
+        return (m.cumsum(1) - 1).masked_fill(m.eq(0), Scalars.Of(1));
     }
 
     /// <summary>The additive-free attention visibility [B, 1, T, T]: key j visible to query i.</summary>
@@ -152,10 +152,10 @@ public abstract class TransformerLM : nn.Module
             k = k.repeat_interleave(groups, dim: -3);
             v = v.repeat_interleave(groups, dim: -3);
         }
-        var scores = q.matmul(k.transpose(-1, -2)).mul_(1.0 / Math.Sqrt(q.shape[^1]));
+        var scores = q.matmul(k.transpose(-1, -2)).mul_(Scalars.Of(1.0 / Math.Sqrt(q.shape[^1])));
         // Masked scores take the most negative finite value, as Hugging Face does: a pad query that sees no key
         // then gets a finite uniform row instead of NaN, which would leak into real positions through 0·NaN.
-        scores = scores.masked_fill(visible.logical_not(), MinValue(scores.dtype));
+        scores = scores.masked_fill(visible.logical_not(), Scalars.Of(MinValue(scores.dtype)));
         var probs = scores.softmax(-1);
         if (interceptor != null)
             probs = interceptor.OnAttentionProbs(layer, probs);
