@@ -42,7 +42,15 @@ public static class LongRunBench
     /// Writes the inputs for <paramref name="queries"/> queries under <paramref name="workDir"/> (deleted afterwards
     /// unless <paramref name="keep"/>), runs the child and samples it.
     /// </summary>
-    public static Figures Run(long queries, string? workDir = null, bool keep = false, TextWriter? progress = null)
+    public static Figures Run(long queries, string? workDir = null, bool keep = false, TextWriter? progress = null) =>
+        Run(root => LongRunInputs.Write(root, queries), workDir, keep, progress, null);
+
+    /// <summary>
+    /// The same with the inputs <paramref name="write"/> puts under the root; <paramref name="inspect"/> reads the
+    /// finished run folder before it is deleted (<c>pipeline bench editing</c> counts its edits there).
+    /// </summary>
+    public static Figures Run(Func<string, LongRunInputs.Layout> write, string? workDir, bool keep,
+        TextWriter? progress, Action<RunFolder>? inspect)
     {
         // A folder of an earlier bench would hold its done markers, and the child would resume instead of running.
         if (workDir != null && Directory.Exists(workDir) && Directory.EnumerateFileSystemEntries(workDir).Any())
@@ -52,7 +60,7 @@ public static class LongRunBench
         try
         {
             var setup = Stopwatch.StartNew();
-            var layout = LongRunInputs.Write(root, queries);
+            var layout = write(root);
             double setupSeconds = setup.Elapsed.TotalSeconds;
             progress?.WriteLine($"long run: {layout.Facts} facts, {layout.Queries} queries in {layout.Chunks} chunks " +
                                 $"(inputs written in {setupSeconds:F1} s)");
@@ -65,6 +73,7 @@ public static class LongRunBench
             if (summary["chunks"]!.GetValue<int>() != layout.Chunks)
                 throw new InvalidOperationException(
                     $"the child planned {summary["chunks"]} chunks, the bench {layout.Chunks}");
+            inspect?.Invoke(new RunFolder(runDir));
             return new Figures(attributed, layout.Facts, layout.Chunks, marks, samples.Max(s => s.PeakMb), seconds,
                 setupSeconds, samples);
         }

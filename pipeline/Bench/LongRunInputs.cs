@@ -40,19 +40,49 @@ public static class LongRunInputs
     /// Writes data, model and config under <paramref name="root"/>, with the fewest facts that give at least
     /// <paramref name="queries"/> causal queries (templates with [Y] before [X] give none to a causal model).
     /// </summary>
-    public static Layout Write(string root, long queries)
+    public static Layout Write(string root, long queries) => Write(root, queries, 0, false, []);
+
+    /// <summary>
+    /// The word a rigged model answers to every prompt (<c>Write</c> with <c>answered</c>); a pseudo-word of no
+    /// script's syllables, so no other word starts with its token.
+    /// </summary>
+    public const string AnswerWord = "Zed";
+
+    /// <summary>The languages written with spaces, where <see cref="AnswerWord"/> is a token of its own.</summary>
+    private static readonly string[] AnswerLanguages = ["en", "de", "fi", "tr", "ru", "ko"];
+
+    /// <param name="facts">Stop after this many whole facts instead (0: stop at <paramref name="queries"/>).</param>
+    /// <param name="answered">
+    /// Edits are made on correctly answered queries only, and a random model answers none: with this, fact i's object
+    /// in one spaced language (the i-th, cyclically) starts with <see cref="AnswerWord"/>, and the model's final layer
+    /// norm is made to answer that word to every prompt, so every fact has correct queries in exactly one language
+    /// while the relation's other objects there keep other first tokens (the update's new object needs one).
+    /// </param>
+    /// <param name="extraConfig">YAML lines appended to the config (top-level sections).</param>
+    public static Layout Write(string root, long queries, long facts, bool answered, IReadOnlyList<string> extraConfig)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(queries, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(facts);
         var synthetic = new SyntheticBenchmark();
+        Func<FactRecord, FactRecord> shape = answered ? Answered : f => f;
         string data = Path.Combine(root, "data"), model = Path.Combine(root, "model");
-        var (facts, planned) = WriteBenchmark(synthetic, data, queries);
-        WriteModel(synthetic, model);
+        var (written, planned) = WriteBenchmark(synthetic, data, facts > 0 ? long.MaxValue : queries, facts, shape);
+        WriteModel(synthetic, model, shape, answered);
         string config = Path.Combine(root, "long-run.yaml");
-        File.WriteAllText(config, Config(data, model), Utf8);
-        return new Layout(data, model, config, facts, planned, (int)((facts + ChunkFacts - 1) / ChunkFacts));
+        File.WriteAllText(config, Config(data, model) + string.Concat(extraConfig.Select(l => l + "\n")), Utf8);
+        return new Layout(data, model, config, written, planned, (int)((written + ChunkFacts - 1) / ChunkFacts));
     }
 
-    private static (long Facts, long Queries) WriteBenchmark(SyntheticBenchmark synthetic, string dir, long queries)
+    private static FactRecord Answered(FactRecord f)
+    {
+        long i = long.Parse(f.FactId.AsSpan(f.FactId.IndexOf('-') + 1), CultureInfo.InvariantCulture);
+        return f.Language == AnswerLanguages[i % AnswerLanguages.Length]
+            ? f with { Object = AnswerWord + " " + f.Object }
+            : f;
+    }
+
+    private static (long Facts, long Queries) WriteBenchmark(SyntheticBenchmark synthetic, string dir, long queries,
+        long maxFacts, Func<FactRecord, FactRecord> shape)
     {
         Directory.CreateDirectory(Path.Combine(dir, "facts"));
         Directory.CreateDirectory(Path.Combine(dir, "templates"));
@@ -76,7 +106,7 @@ public static class LongRunInputs
         {
             // Facts come language by language; a fact is whole once its last language is written.
             string last = synthetic.Languages[^1].Code;
-            foreach (var f in synthetic.Facts())
+            foreach (var f in synthetic.Facts().Select(shape))
             {
                 writers[f.Language].Write(new JsonObject
                 {
@@ -88,7 +118,7 @@ public static class LongRunInputs
                 if (f.Language != last)
                     continue;
                 facts++;
-                if (planned >= queries)
+                if (planned >= queries || facts == maxFacts)
                     break;
             }
         }
@@ -116,7 +146,8 @@ public static class LongRunInputs
     /// folder). The tokenizer is a byte-level BPE of 400 merges learned from the first facts and the templates, so
     /// prompts are 5–19 tokens (median 11) and the BPE word cache meets new words all through the run.
     /// </summary>
-    private static void WriteModel(SyntheticBenchmark synthetic, string dir)
+    private static void WriteModel(SyntheticBenchmark synthetic, string dir, Func<FactRecord, FactRecord> shape,
+        bool answered)
     {
         Directory.CreateDirectory(dir);
         var words = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -127,7 +158,7 @@ public static class LongRunInputs
         }
         foreach (var t in synthetic.Templates)
             Count(t.Text.Replace(TemplateRecord.SubjectSlot, "").Replace(TemplateRecord.ObjectSlot, ""));
-        foreach (var f in synthetic.Facts().Take(8 * 500))
+        foreach (var f in synthetic.Facts().Take(8 * 500).Select(shape))
         {
             Count(" " + f.Subject);
             Count(" " + f.Object);
@@ -148,11 +179,40 @@ public static class LongRunInputs
             foreach (var (_, p) in model.named_parameters())
                 using (NewDisposeScope())
                     p.copy_(randn(p.shape, generator: gen) * 0.1);
+        if (answered)
+            Answer(model, bpe);
         File.WriteAllText(Path.Combine(dir, "config.json"), configJson.ToJsonString() + "\n", Utf8);
         SafetensorsFile.Write(Path.Combine(dir, "model.safetensors"),
             model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)),
             new Dictionary<string, string> { ["format"] = "pt" });
         bpe.Save(dir, positions);
+    }
+
+    /// <summary>
+    /// Makes the model answer <see cref="AnswerWord"/> to every prompt: its (tied) embedding row gets norm 3 and the
+    /// final layer norm's bias is that row, while the norm's gain drops to 0.05. The answer's logit is then 9 against
+    /// at most about 1 for any other token (dot products with rows of norm 0.6), whatever the prompt; the small gain
+    /// keeps a gradient through the layers, so attributions, KN sets and edits are not degenerate.
+    /// </summary>
+    private static void Answer(TransformerLM model, ByteLevelBpe bpe)
+    {
+        var ids = bpe.Encode(" " + AnswerWord);
+        if (ids.Length != 1)
+            throw new InvalidOperationException(
+                $"the bench tokenizer splits \" {AnswerWord}\" into {ids.Length} tokens");
+        var p = model.named_parameters().ToDictionary(x => x.name, x => (Tensor)x.parameter);
+        Tensor Find(string suffix) => p.Single(x => x.Key.EndsWith(suffix, StringComparison.Ordinal)).Value;
+        var gen = new Generator(13);
+        using (no_grad())
+        using (NewDisposeScope())
+        {
+            var wte = Find("wte.weight");
+            var row = randn(wte.shape[1], generator: gen);
+            row = row * (3.0 / row.norm().item<float>());
+            wte[ids[0]].copy_(row);
+            Find("ln_f.bias").copy_(row);
+            Find("ln_f.weight").fill_(0.05);
+        }
     }
 
     /// <summary>

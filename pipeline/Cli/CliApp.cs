@@ -16,7 +16,7 @@ public static class CliApp
         root.Subcommands.Add(new Command("bench", "Benchmarks that print speed and memory figures")
             {
                 BenchForwardCommand.Create(), BenchAttributionCommand.Create(), BenchCommand.CreateData(),
-                BenchMemoryCommand.Create()
+                BenchMemoryCommand.Create(), BenchEditingCommand.Create()
             });
         root.Subcommands.Add(ValidateConfigCommand.Create());
         root.Subcommands.Add(InspectModelCommand.Create());
