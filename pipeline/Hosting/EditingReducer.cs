@@ -44,7 +44,8 @@ public sealed class EditingReducer : IRunReducer
         var config = File.Exists(run.ManifestPath)
             ? JsonNode.Parse(File.ReadAllText(run.ManifestPath))?["config"]
             : null;
-        var edits = Read(run, TableRegistry.Edits, ct).ToList();
+        // Without their neuron lists: the statistics need only the set sizes, and the lists are most of a record.
+        var edits = Read(run, TableRegistry.Edits, ct).Select(e => e.WithoutNeurons()).ToList();
         var tuning = File.Exists(EditingPhase.TuningPath(run))
             ? JsonSerializer.Deserialize<EditingPhase.StoredTuning>(File.ReadAllText(EditingPhase.TuningPath(run)),
                 EditingPhase.Json)

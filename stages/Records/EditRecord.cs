@@ -49,7 +49,19 @@ public sealed record EditRecord(
     /// <summary>Version of this record's Parquet schema.</summary>
     public const string SchemaVersion = "edit/1";
 
-    public int SetSize => Layer.Length;
+    /// <summary>Neurons in the selection: the length of <see cref="Layer"/>, unless set (the reduce phase drops the
+    /// neuron lists it does not need, keeping their count).</summary>
+    public int SetSize
+    {
+        get => _setSize ?? Layer.Length;
+        init => _setSize = value;
+    }
+
+    private readonly int? _setSize;
+
+    /// <summary>This record without its neuron lists (the set size kept): what statistics over many edits hold.
+    /// </summary>
+    public EditRecord WithoutNeurons() => this with { SetSize = SetSize, Layer = [], Unit = [] };
 
     /// <summary>EasyEdit's Avg of this edit: NaN when any of its three parts is.</summary>
     public double Avg => (Reliability + Generalization + Locality) / 3;

@@ -57,6 +57,19 @@ public class EditingStatisticsTests
     }
 
     [Fact]
+    public void RecordsWithoutTheirNeuronListsKeepTheirSetSizeAndFigures()
+    {
+        var light = Edits().Select(e => e.WithoutNeurons()).ToList();
+        Assert.All(light, e => Assert.Empty(e.Layer));
+        Assert.Equal(Edits().Select(e => e.SetSize), light.Select(e => e.SetSize));
+        var a = EditingReduction.Compute(Edits(), 0.2, 5, 200);
+        var b = EditingReduction.Compute(light, 0.2, 5, 200);
+        Assert.Equal(a.Weight.Select(w => (w.SetSize, w.Reliability.Mean, w.Reliability.Low)),
+            b.Weight.Select(w => (w.SetSize, w.Reliability.Mean, w.Reliability.Low)));
+        Assert.Equal(a.EmptySets, b.EmptySets);
+    }
+
+    [Fact]
     public void WithoutAnOtsuThresholdThereAreNoOtsuRows()
     {
         var r = EditingReduction.Compute(Edits(), otsuTau: double.NaN, seed: 5, resamples: 100);
