@@ -9,9 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace KnPipeline.Hosting;
 
 /// <summary>
-/// One run from config to run folder, as a list of phases: resolve inputs (data, model, training) → manifest
-/// (write, or check on resume) → plan (chunks, the done ones skipped) → graph (the rest) → reduce (statistics over
-/// all facts) → summary → report (unless <c>--no-report</c>). Each phase is its own class; this one only sequences
+/// One run from config to run folder, as a list of phases: resolve inputs (data, model, training) → manifest check
+/// (on resume) → plan (chunks, the done ones skipped) → editing (its plan and dev pass) → manifest (a new run's,
+/// with the tuned values) → graph (the rest) → reduce (statistics over all facts) → summary → report (unless
+/// <c>--no-report</c>). Each phase is its own class; this one only sequences
 /// them and times them.
 /// </summary>
 public sealed class PipelineRun(RunRequest request, ILogger<PipelineRun> log)
