@@ -47,7 +47,8 @@ public class EditingBenchTests
                 Assert.True(o["seconds"]![i]!.GetValue<double>() > 0);
             }
             double ratio = o["peak_ratio"]!.GetValue<double>();
-            Assert.Equal(o["peak_mb"]![1]!.GetValue<double>() / o["peak_mb"]![0]!.GetValue<double>(), ratio, 3);
+            // The ratio is of the unrounded peaks, the peaks are printed to 0.1 MB: about 5e-4 apart at most.
+            Assert.Equal(o["peak_mb"]![1]!.GetValue<double>() / o["peak_mb"]![0]!.GetValue<double>(), ratio, 0.002);
 
             // Every fact of the kept run folder has edits, all of the evaluation split (dev_share 0).
             var rows = new List<EditRecord>();
