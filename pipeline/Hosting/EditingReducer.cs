@@ -45,7 +45,7 @@ public sealed class EditingReducer : IRunReducer
             ? JsonNode.Parse(File.ReadAllText(run.ManifestPath))?["config"]
             : null;
         // Without their neuron lists: the statistics need only the set sizes, and the lists are most of a record.
-        var edits = Read(run, TableRegistry.Edits, ct).Select(e => e.WithoutNeurons()).ToList();
+        var edits = run.Rows(TableRegistry.Edits, ct).Select(e => e.WithoutNeurons()).ToList();
         var tuning = File.Exists(EditingPhase.TuningPath(run))
             ? JsonSerializer.Deserialize<EditingPhase.StoredTuning>(File.ReadAllText(EditingPhase.TuningPath(run)),
                 EditingPhase.Json)
@@ -108,7 +108,7 @@ public sealed class EditingReducer : IRunReducer
     /// model hash at its end equal to its start.</summary>
     private static bool WeightsRestored(RunFolder run, IEnumerable<EditRecord> edits, CancellationToken ct)
     {
-        bool ok = edits.All(e => e.Restored) && Read(run, TableRegistry.EditDev, ct).All(e => e.Restored);
+        bool ok = edits.All(e => e.Restored) && run.Rows(TableRegistry.EditDev, ct).All(e => e.Restored);
         string path = EditingPhase.SessionsPath(run);
         if (!File.Exists(path))
             return ok;
@@ -123,6 +123,4 @@ public sealed class EditingReducer : IRunReducer
 
     private static double? Finite(double? x) => x is { } d && double.IsFinite(d) ? d : null;
 
-    private static IEnumerable<T> Read<T>(RunFolder run, TableDef<T> table, CancellationToken ct) where T : class =>
-        run.Parts(table.Name).SelectMany(p => PartReader.ReadAsync(p, table.Schema, ct).ToBlockingEnumerable(ct));
 }

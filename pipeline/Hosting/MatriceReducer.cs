@@ -81,7 +81,7 @@ public sealed class MatriceReducer : IRunReducer
         var defaults = new List<MatriceRecord>();
         var variants = new List<MatriceRecord>();
         var relations = new Dictionary<string, RelationKns>(StringComparer.Ordinal);
-        foreach (var r in Read(run, TableRegistry.Matrice, ct))
+        foreach (var r in run.Rows(TableRegistry.Matrice, ct))
         {
             variants.Add(r with { Score = [] });
             if (!r.IsDefault)
@@ -91,9 +91,9 @@ public sealed class MatriceReducer : IRunReducer
             rel.Add(r);
             defaults.Add(r with { Score = [] });
         }
-        var factKns = Read(run, TableRegistry.FactKns, ct).ToList();
-        var lolo = Read(run, TableRegistry.Lolo, ct).ToList();
-        var transfers = Transfers(Read(run, TableRegistry.Predictions, ct));
+        var factKns = run.Rows(TableRegistry.FactKns, ct).ToList();
+        var lolo = run.Rows(TableRegistry.Lolo, ct).ToList();
+        var transfers = Transfers(run.Rows(TableRegistry.Predictions, ct));
 
         var present = defaults.Select(r => r.Method).Concat(lolo.Select(r => r.Method)).ToHashSet();
         // The config's order (the first method is the main one), then any other found in the tables.
@@ -128,8 +128,6 @@ public sealed class MatriceReducer : IRunReducer
             .Select(v => new VariantMean(v.Key, v.Count.Facts, v.Count.Mean, v.Specific.Share))
             .OrderBy(v => v.Variant, StringComparer.Ordinal).ToList();
 
-    private static IEnumerable<T> Read<T>(RunFolder run, TableDef<T> table, CancellationToken ct) where T : class =>
-        run.Parts(table.Name).SelectMany(p => PartReader.ReadAsync(p, table.Schema, ct).ToBlockingEnumerable(ct));
 
     /// <summary>
     /// Family and script per language: the manifest's <c>languages</c> (from the benchmark's catalog), else the

@@ -104,30 +104,30 @@ public sealed class QueryLocalizationReducer : IRunReducer
             config?["consistency"]?["queries"]?.GetValue<int>() ?? 4);
         // Every table in a fixed order: a sharded run's parts hold the rows in another order than a single run's,
         // and float sums taken in another order differ in the last bits, which the merged summary must not.
-        var consistency = Read(run, TableRegistry.Consistency, ct).OrderBy(r => r.FactId, StringComparer.Ordinal)
+        var consistency = run.Rows(TableRegistry.Consistency, ct).OrderBy(r => r.FactId, StringComparer.Ordinal)
             .ThenBy(r => r.Language, StringComparer.Ordinal).ThenBy(r => r.Method, StringComparer.Ordinal).ToList();
         if (consistency.Count == 0)
             return QueryLocalizationReduction.Compute([], [], [], new Dictionary<string, List<QuerySet>>(),
                 new Dictionary<(string, string), int>(), [], settings);
         // The null draws from correct training-template queries only, as the cells' own sets are.
-        var predictions = Read(run, TableRegistry.Predictions, ct).OrderBy(p => p.QueryId, StringComparer.Ordinal)
+        var predictions = run.Rows(TableRegistry.Predictions, ct).OrderBy(p => p.QueryId, StringComparer.Ordinal)
             .ToList();
         var eligible = predictions.Where(p => p.Correct && p.Split == TemplateSplits.Train)
             .Select(p => p.QueryId).ToHashSet(StringComparer.Ordinal);
         // The answer of a (fact, language) cell is its gold object's first token: what answer-token neurons encode.
         var answers = predictions.GroupBy(p => (p.FactId, p.Language))
             .ToDictionary(g => g.Key, g => g.First().GoldId);
-        var sets = Read(run, TableRegistry.KnSets, ct)
+        var sets = run.Rows(TableRegistry.KnSets, ct)
             .Where(k => predictions.Count == 0 || eligible.Contains(k.QueryId))
             .OrderBy(k => k.QueryId, StringComparer.Ordinal)
             .GroupBy(k => k.Method)
             .ToDictionary(g => g.Key, g => g.Select(k => new QuerySet(k.QueryId, k.FactId, k.Relation, k.Language,
                 k.TemplateId, k.Layer.Zip(k.Unit, QuerySet.Key).ToHashSet())).ToList());
-        var interventions = Read(run, TableRegistry.QlInterventions, ct)
+        var interventions = run.Rows(TableRegistry.QlInterventions, ct)
             .OrderBy(r => r.QueryId, StringComparer.Ordinal).ThenBy(r => r.Method, StringComparer.Ordinal)
             .ThenBy(r => r.Analysis, StringComparer.Ordinal).ThenBy(r => r.Arm, StringComparer.Ordinal)
             .ThenBy(r => r.SourceQuery, StringComparer.Ordinal).ThenBy(r => r.Control).ThenBy(r => r.Alpha).ToList();
-        var synapses = Read(run, TableRegistry.Synapses, ct)
+        var synapses = run.Rows(TableRegistry.Synapses, ct)
             .OrderBy(r => r.QueryId, StringComparer.Ordinal).ThenBy(r => r.Method, StringComparer.Ordinal)
             .ThenBy(r => r.Variant, StringComparer.Ordinal).ThenBy(r => r.Control).ThenBy(r => r.Alpha).ToList();
         return QueryLocalizationReduction.Compute(consistency, interventions, synapses, sets, answers,
@@ -140,6 +140,4 @@ public sealed class QueryLocalizationReducer : IRunReducer
     private static List<string> Configured(JsonNode? config) =>
         config?["attribution"]?["methods"] is JsonArray a ? a.Select(n => n!.ToString()).ToList() : [];
 
-    private static IEnumerable<T> Read<T>(RunFolder run, TableDef<T> table, CancellationToken ct) where T : class =>
-        run.Parts(table.Name).SelectMany(p => PartReader.ReadAsync(p, table.Schema, ct).ToBlockingEnumerable(ct));
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using KnPipeline.Stages.Records;
 
 namespace KnPipeline.Runs;
 
@@ -97,4 +98,9 @@ public sealed class RunFolder
             ? Directory.EnumerateFiles(dir, "part-*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
             : [];
     }
+
+    /// <summary>Every record of a table, part by part in <see cref="Parts"/>' order, streamed: what the reduce
+    /// phase's statistics read.</summary>
+    public IEnumerable<T> Rows<T>(TableDef<T> table, CancellationToken ct = default) where T : class =>
+        Parts(table.Name).SelectMany(p => PartReader.ReadAsync(p, table.Schema, ct).ToBlockingEnumerable(ct));
 }
