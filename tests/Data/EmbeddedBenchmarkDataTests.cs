@@ -95,6 +95,38 @@ public class EmbeddedBenchmarkDataTests
         Assert.InRange(highest, 0.80, 0.85);
     }
 
+    /// <summary>
+    /// A causal LM is asked the text before [Y]. Where two relations share subjects (a landmark's country and city, a
+    /// person's birth and death place, a novel's author and language, a country's capital, language, continent and
+    /// currency), a held-out prompt that is also a prompt of the other relation cannot tell which object is wanted,
+    /// and a right answer to the other question would count as wrong (version 2.2 of the data card).
+    /// </summary>
+    [Fact]
+    public void NoHeldoutPromptIsAlsoThePromptOfARelationSharingItsSubjects()
+    {
+        var subjects = Read("facts", "en.jsonl").GroupBy(f => S(f, "relation"))
+            .ToDictionary(g => g.Key, g => g.Select(f => S(f, "subject")).ToHashSet());
+        var sharing = subjects.Keys.SelectMany(a => subjects.Keys.Where(b => a != b && subjects[a].Overlaps(subjects[b]))
+            .Select(b => (a, b))).ToList();
+        Assert.Contains(("P17", "P276"), sharing);
+        Assert.Contains(("P50", "P407"), sharing);
+        int checkedPrompts = 0;
+        foreach (string lang in Languages)
+        {
+            var templates = Read("templates", lang + ".jsonl");
+            var prompts = templates.Select(t => (Relation: S(t, "relation"), Split: S(t, "split"),
+                    Id: S(t, "template_id"), Prompt: S(t, "text").Split("[Y]")[0].Trim()))
+                .Where(t => t.Prompt.Contains("[X]", StringComparison.Ordinal)).ToList();
+            foreach (var h in prompts.Where(t => t.Split == "heldout"))
+            {
+                foreach (var (a, b) in sharing.Where(p => p.a == h.Relation))
+                    Assert.DoesNotContain(prompts, t => t.Relation == b && t.Prompt == h.Prompt);
+                checkedPrompts++;
+            }
+        }
+        Assert.Equal(8 * 12 * 3, checkedPrompts);
+    }
+
     [Theory]
     [InlineData("The capital of [X] is [Y].", "[X] has [Y] as its capital.", 0.37735849056603776)]
     [InlineData("abcd", "bcde", 0.75)]
