@@ -110,8 +110,8 @@ public static class EmbeddedTrainer
                 double lr = LearningRate(step, total, warmup, o.LearningRate);
                 foreach (var g in optimizer.ParamGroups)
                     g.LearningRate = lr;
-                var presented = Noised(Switched(batch, o.CodeSwitchRate, switching), o.PromptNoise, config.VocabSize,
-                    padId, noise);
+                var presented = Noised(Switched(batch, o.CodeSwitchRate, switching), o.PromptNoise, o.PromptDrop,
+                    config.VocabSize, padId, noise);
                 double loss = replicas.Step(optimizer, presented, padId, o.ObjectWeight);
                 step++;
                 inEpoch++;
@@ -221,27 +221,53 @@ public static class EmbeddedTrainer
 
     /// <summary>
     /// The batch with each template position of each prompt replaced, with chance <paramref name="p"/>, by a token
-    /// drawn uniformly from the vocabulary except &lt;|endoftext|&gt;; drawn afresh each time a row is seen. Every
-    /// token then also appears as input, where many never do otherwise (a held-out paraphrase's unseen words among
-    /// them), in a place where it tells nothing about the answer.
+    /// drawn uniformly from the vocabulary except &lt;|endoftext|&gt;, or left out with chance <paramref name="drop"/>;
+    /// drawn afresh each time a row is seen. Every token then also appears as input, where many never do otherwise (a
+    /// held-out paraphrase's unseen words among them), in a place where it tells nothing about the answer; and the
+    /// answer no longer sits a fixed number of tokens after the subject. One uniform draw per position decides both,
+    /// so <paramref name="drop"/> = 0 gives exactly the replacements of a run without it.
     /// </summary>
-    internal static TrainingRow[] Noised(TrainingRow[] batch, double p, int vocabSize, int eosId, Random random)
+    public static TrainingRow[] Noised(TrainingRow[] batch, double p, double drop, int vocabSize, int eosId,
+        Random random)
     {
-        if (p <= 0)
+        if (p <= 0 && drop <= 0)
             return batch;
         var result = new TrainingRow[batch.Length];
+        var dropped = new List<int>();
         for (int i = 0; i < batch.Length; i++)
         {
             var row = batch[i];
             int[]? ids = null;
+            dropped.Clear();
             foreach (int pos in row.TemplatePositions)
-                if (random.NextDouble() < p)
+            {
+                double u = random.NextDouble();
+                if (u < p)
                 {
                     ids ??= (int[])row.Ids.Clone();
                     int t = random.Next(vocabSize - 1);
                     ids[pos] = t >= eosId ? t + 1 : t;
                 }
-            result[i] = ids is null ? row : row with { Ids = ids };
+                else if (u < p + drop)
+                    dropped.Add(pos);
+            }
+            if (dropped.Count == 0)
+            {
+                result[i] = ids is null ? row : row with { Ids = ids };
+                continue;
+            }
+            // Template positions all lie in the prompt, before the object, so the object moves left by as many.
+            var source = ids ?? row.Ids;
+            var kept = new int[source.Length - dropped.Count];
+            for (int j = 0, k = 0, d = 0; j < source.Length; j++)
+                if (d < dropped.Count && dropped[d] == j)
+                    d++;
+                else
+                    kept[k++] = source[j];
+            result[i] = row with
+            {
+                Ids = kept, ObjectStart = row.ObjectStart - dropped.Count, TemplatePositions = [], Variants = [],
+            };
         }
         return result;
     }

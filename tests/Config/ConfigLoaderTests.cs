@@ -45,7 +45,8 @@ public class ConfigLoaderTests
         Assert.Equal("id,runs_dir,seed,device,dtype,threads,chunk_facts,progress_interval_s", Keys(typeof(RunOptions)));
         Assert.Equal("source,format,languages,relations,facts_per_relation,split", Keys(typeof(DataOptions)));
         Assert.Equal("layers,d_model,heads,ffn,max_epochs,batch_size,learning_rate,weight_decay,warmup_fraction," +
-                     "filler_fraction,object_weight,target_accuracy,prompt_noise,bos,alignment,code_switch_rate,seed," +
+                     "filler_fraction,object_weight,target_accuracy,prompt_noise,prompt_drop,bos,alignment,code_switch_rate," +
+                     "seed," +
                      "cache_dir,masked_twin",
             Keys(typeof(EmbeddedModelOptions)));
         Assert.Equal("steps,rule,tolerance,max_steps,objective,methods,target,layers,algorithm,top_k,keep_full," +
