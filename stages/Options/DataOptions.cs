@@ -26,13 +26,14 @@ public sealed class DataOptions
     public IReadOnlyList<string> Relations { get; set; } = [];
 
     /// <summary>
-    /// At most this many facts per relation, a sample seeded by <c>run.seed</c>; 0 = all. The default, 6 of the
-    /// embedded benchmark's 30, keeps attribution with both default methods (dai and amig) within its 4 minutes and
-    /// the default run within 10 minutes from a fresh clone: 120 facts took 5.9 minutes of device time for the two
-    /// methods on the idle 2-core machine. 0 attributes the whole benchmark.
+    /// At most this many facts per relation, a sample seeded by <c>run.seed</c>; 0 = all. The default, 4 of the
+    /// embedded benchmark's 30, keeps the default run within 10 minutes from a fresh clone with the 7-epoch embedded
+    /// model (about 6 minutes of training): 60 facts took 176 s of device time for the two default methods and the
+    /// analyses and edits between them on the idle 2-core machine, 72 facts made the run 9 min 59 s with the
+    /// shorter-trained model before code-switching. 0 attributes the whole benchmark.
     /// </summary>
     [Range(0, 1_000_000)]
-    public int FactsPerRelation { get; set; } = 6;
+    public int FactsPerRelation { get; set; } = 4;
 
     /// <summary>
     /// Which queries the run expands, by their split: train, heldout, heldout-language or all (the same enum query

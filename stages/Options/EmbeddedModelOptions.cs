@@ -98,13 +98,14 @@ public sealed class EmbeddedModelOptions
     public AlignmentText Alignment { get; set; } = AlignmentText.Both;
 
     /// <summary>
-    /// With code-switching on, an experiment beyond the one code-switched line per cell: the chance, each time a
-    /// training statement is presented, that a variant with its subject named in another language is presented
-    /// instead. 0 = off: at 0.25 training reached only 0.66-0.89 of its training prompts in 6 epochs
-    /// (stages/Training/README.md, Alignment text).
+    /// With code-switching on, beyond the one code-switched line per cell: the chance, each time a training statement
+    /// is presented, that a variant with its subject named in another language is presented instead. With prompt drop
+    /// and 7 epochs, 0.2 raised accuracy on language-held-out cells from 0.151 to 0.289 (baseline 0.145), held-out
+    /// templates 0.684 to 0.655; without prompt drop, at 0.25 and 6 epochs, training reached only 0.66-0.89 of its
+    /// training prompts (stages/Training/README.md). 0 = off.
     /// </summary>
     [Range(0.0, 1.0)]
-    public double CodeSwitchRate { get; set; }
+    public double CodeSwitchRate { get; set; } = 0.2;
 
     [Range(0, int.MaxValue)]
     public int Seed { get; set; } = 1234;

@@ -15,8 +15,8 @@ namespace KnPipeline.Stages.Training;
 /// template and B drawn from a seeded generator. It states (f, A), which is trained; B may be one of f's held-out
 /// languages, which is the point: it teaches that B's name denotes the entity whose facts A's statements
 /// teach.</item>
-/// <item><b>Code-switched variants</b> (only with <see cref="Options.EmbeddedModelOptions.CodeSwitchRate"/> above 0,
-/// an experiment): every training statement with f's subject named in each other language, presented instead of the
+/// <item><b>Code-switched variants</b> (with <see cref="Options.EmbeddedModelOptions.CodeSwitchRate"/> above 0; 0.2 by
+/// default): every training statement with f's subject named in each other language, presented instead of the
 /// statement at that rate, drawn afresh each epoch.</item>
 /// </list>
 /// Every line is checked against <see cref="HeldOutCells.StatedIn"/>; a line that would state a held-out cell by its

@@ -62,7 +62,7 @@ public class ConfigHasherTests
                           "\"batch_tokens\":0,\"cpu_workers\":2,\"keep_full\":true,\"kn_threshold\":0.2,\"layers\":[],", json);
         Assert.Contains("\"methods\":[\"dai\",\"amig\"]", json);
         Assert.Contains("\"embedded_model\":{\"alignment\":\"both\",\"batch_size\":64,\"bos\":false," +
-                        "\"cache_dir\":\".cache/embedded-model\",\"code_switch_rate\":0,\"d_model\":128,", json);
+                        "\"cache_dir\":\".cache/embedded-model\",\"code_switch_rate\":0.2,\"d_model\":128,", json);
         Assert.Contains("\"run\":{\"chunk_facts\":8,\"device\":\"auto\",\"dtype\":\"float32\",\"id\":null,", json);
         Assert.Contains("\"target\":\"first-token\"", json);
         Assert.Contains("\"format\":\"rml-lama\"", json);
