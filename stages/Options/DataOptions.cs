@@ -27,10 +27,10 @@ public sealed class DataOptions
 
     /// <summary>
     /// At most this many facts per relation, a sample seeded by <c>run.seed</c>; 0 = all. The default, 4 of the
-    /// embedded benchmark's 30, keeps the default run within 10 minutes from a fresh clone with the 7-epoch embedded
-    /// model (about 6 minutes of training): 60 facts took 176 s of device time for the two default methods and the
-    /// analyses and edits between them on the idle 2-core machine, 72 facts made the run 9 min 59 s with the
-    /// shorter-trained model before code-switching. 0 attributes the whole benchmark.
+    /// embedded benchmark's 30, keeps the default run within 10 minutes from a fresh clone now that the embedded model
+    /// trains all 7 epochs (312 s): 48 facts took 147 s of device time for the two default methods and the analyses
+    /// and edits between them, and the whole run 8 min 52 s, on the idle 2-core machine; 72 facts made it 9 min 59 s
+    /// with a model that trained 25 s less. 0 attributes the whole benchmark.
     /// </summary>
     [Range(0, 1_000_000)]
     public int FactsPerRelation { get; set; } = 4;
